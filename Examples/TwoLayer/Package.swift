@@ -1,0 +1,17 @@
+// swift-tools-version:6.0
+// A user's package that depends on Plinth. scripts/test.sh sets PLINTH_GIT_URL
+// to a tagged snapshot so the dependency is resolved by version; without it the
+// local checkout is used.
+import Foundation
+import PackageDescription
+
+let plinth: Package.Dependency = ProcessInfo.processInfo.environment["PLINTH_GIT_URL"]
+    .map { .package(url: $0, from: "0.1.0") } ?? .package(path: "../..")
+
+let package = Package(
+    name: "TwoLayer",
+    dependencies: [plinth],
+    targets: [
+        .executableTarget(name: "TwoLayer", dependencies: [.product(name: "Plinth", package: "plinth")]),
+    ]
+)

@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Plinth: a multimodal foundation model suite. Targets follow DESIGN.md section 2;
+// each depends only on targets above it in this list.
+import PackageDescription
+
+let package = Package(
+    name: "Plinth",
+    products: [
+        .library(name: "Plinth", targets: ["Plinth"]),
+        .executable(name: "plinth", targets: ["plinth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, installed by scripts/setup.sh.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+
+        // SIMD kernels in C, dispatched at load time by CPU features (no build flags).
+        .target(name: "PlinthKernels"),
+        .target(name: "PlinthTensor", dependencies: ["CBLAS", "PlinthKernels"]),
+        .target(name: "PlinthNN", dependencies: ["PlinthTensor"]),
+        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN"]),
+        .executableTarget(name: "plinth", dependencies: [
+            "Plinth",
+            "PlinthKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "PlinthTestSupport", dependencies: ["PlinthTensor", "PlinthNN"], path: "Tests/PlinthTestSupport"),
+        .testTarget(name: "PlinthTensorTests", dependencies: ["PlinthTensor", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthNNTests", dependencies: ["PlinthNN", "PlinthTestSupport"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CPNG", "CJPEG", "CSndfile"]),
+    ]
+)

@@ -1,0 +1,8 @@
+// `import Plinth` brings in every public Plinth module.
+@_exported import PlinthNN
+@_exported import PlinthTensor
+
+/// Plinth's release version.
+public enum PlinthInfo {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,56 @@
+// Legend: B batch, T query tokens, S key tokens, D width, H heads, E = D / H.
+
+/// Multi-head attention with PyTorch's `nn.MultiheadAttention` keys and
+/// layout (batch first): a fused input projection `in_proj_weight` [3D, D],
+/// `in_proj_bias` [3D], and `out_proj` (Linear D -> D).
+///
+/// Masks are additive (0 keep, -inf drop) and broadcast to [B, H, T, S]:
+/// a [T, S] causal mask or a [B, 1, 1, S] key padding mask both work.
+public final class MultiheadAttention: Module {
+    public let inProjWeight: Tensor
+    public let inProjBias: Tensor
+    public let outProj: Linear
+    public let heads: Int
+    public var isTraining = true
+
+    public init(_ dim: Int, heads: Int, generator: RandomGenerator = .default) {
+        precondition(dim % heads == 0, "MultiheadAttention: width \(dim) is not divisible by \(heads) heads")
+        inProjWeight = .zeros([3 * dim, dim], requiresGrad: true)
+        Init.xavierUniform(inProjWeight, generator: generator)
+        inProjBias = .zeros([3 * dim], requiresGrad: true)
+        outProj = Linear(dim, dim, generator: generator)
+        outProj.bias!.fill(0)
+        self.heads = heads
+    }
+
+    public var items: [(String, ModuleItem)] {
+        [("in_proj_weight", .parameter(inProjWeight)), ("in_proj_bias", .parameter(inProjBias)),
+         ("out_proj", .module(outProj))]
+    }
+
+    /// Self-attention: x [B, T, D] -> [B, T, D].
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil, causal: Bool = false) -> Tensor {
+        let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let e = d / heads
+        let qkv = Tensor.linear(x, inProjWeight, inProjBias)              // [B, T, 3D]
+            .reshape([b, t, 3, heads, e]).permute([2, 0, 3, 1, 4])        // [3, B, H, T, E]
+        let (q, k, v) = (qkv.narrow(0, 0, 1).squeeze(0), qkv.narrow(0, 1, 1).squeeze(0), qkv.narrow(0, 2, 1).squeeze(0))
+        return attend(q, k, v, b: b, t: t, mask: mask, causal: causal)
+    }
+
+    /// Cross-attention: query [B, T, D], key and value [B, S, D] -> [B, T, D].
+    public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil) -> Tensor {
+        let (b, t, d) = (query.shape[0], query.shape[1], query.shape[2])
+        let e = d / heads
+        func project(_ x: Tensor, _ i: Int) -> Tensor {
+            Tensor.linear(x, inProjWeight.narrow(0, i * d, d), inProjBias.narrow(0, i * d, d))
+                .reshape([b, x.shape[1], heads, e]).transpose(1, 2)       // [B, H, T|S, E]
+        }
+        return attend(project(query, 0), project(key, 1), project(value, 2), b: b, t: t, mask: mask, causal: false)
+    }
+
+    private func attend(_ q: Tensor, _ k: Tensor, _ v: Tensor, b: Int, t: Int, mask: Tensor?, causal: Bool) -> Tensor {
+        let o = Tensor.scaledDotProductAttention(q, k, v, mask: mask, causal: causal)  // [B, H, T, E]
+        return outProj(o.transpose(1, 2).reshape([b, t, -1]))                         // [B, T, D]
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Plinth
+
+@main
+struct PlinthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plinth",
+        abstract: "Plinth: pre-train and adapt multimodal foundation models on the CPU.",
+        discussion: """
+            Threads: set PLINTH_NUM_THREADS (default: all cores); it applies to Plinth's \
+            kernels and to OpenBLAS alike.
+            """,
+        version: PlinthInfo.version,
+        subcommands: [Version.self]
+    )
+}
