@@ -14,23 +14,15 @@ PK_INLINE void pk_adamw_step_body(float *p, const float *g, float *m, float *v, 
   float w1 = (float)(1.0 - (double)beta1), w2 = (float)(1.0 - (double)beta2);
   float neg_step = (float)(-(double)lr / bias_correction1);
   float bc2_sqrt = v_sqrt(v_splat(bias_correction2))[0];
-  for (int64_t i = 0; i < n; i += PK_W) {
-    int64_t k = n - i < PK_W ? n - i : PK_W;
-    int full = k == PK_W;
-    v16 pv = full ? v_load(p + i) : v_load_part(p + i, k, 0.0f);
-    v16 gv = full ? v_load(g + i) : v_load_part(g + i, k, 0.0f);
-    v16 mv = full ? v_load(m + i) : v_load_part(m + i, k, 0.0f);
-    v16 vv = full ? v_load(v + i) : v_load_part(v + i, k, 0.0f);
+  PK_FOR_SPANS(s, n, {
+    v16 gv = v_span_load(g, s, 0.0f), mv = v_span_load(m, s, 0.0f), vv = v_span_load(v, s, 0.0f);
     mv = mv + w1 * (gv - mv);
     vv = vv * beta2 + w2 * (gv * gv);
     v16 denom = v_sqrt(vv) / bc2_sqrt + eps;
-    pv = pv * decay + neg_step * (mv / denom);
-    if (full) {
-      v_store(p + i, pv), v_store(m + i, mv), v_store(v + i, vv);
-    } else {
-      v_store_part(p + i, pv, k), v_store_part(m + i, mv, k), v_store_part(v + i, vv, k);
-    }
-  }
+    v_span_store(p, s, v_span_load(p, s, 0.0f) * decay + neg_step * (mv / denom));
+    v_span_store(m, s, mv);
+    v_span_store(v, s, vv);
+  });
 }
 PK_DISPATCH_VOID(pk_adamw_step,
                  (float *p, const float *g, float *m, float *v, int64_t n, float lr, float beta1,

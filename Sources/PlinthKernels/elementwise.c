@@ -1,8 +1,8 @@
 // Elementwise kernels: binary, scalar, unary and unary-backward maps, pow, clamp.
 //
 // Every loop loads a full vector of each input before storing the output vector, so
-// outputs may be the same array as an input. The last n % 16 elements go through
-// the same vector code on a padded copy, so they get bit-identical results.
+// outputs may be the same array as an input. The last n % 16 elements go through the
+// same vector code (see Span in pk_simd.h), so they get bit-identical results.
 #include "PlinthKernels.h"
 #include "pk_math.h"
 
@@ -12,52 +12,37 @@ const char *pk_isa(void) {
 }
 
 // void name(const float *x, float *y, int64_t n): y = EXPR, EXPR a v16 expression in
-// the vector `x`. Tail lanes are padded with 1, a harmless input for every EXPR here.
-#define PK_MAP1(name, EXPR)                                                   \
-  PK_INLINE void name##_body(const float *px, float *py, int64_t n) {         \
-    int64_t i = 0;                                                            \
-    for (; i + PK_W <= n; i += PK_W) {                                        \
-      v16 x = v_load(px + i);                                                \
-      v_store(py + i, (EXPR));                                               \
-    }                                                                         \
-    if (i < n) {                                                              \
-      v16 x = v_load_part(px + i, n - i, 1.0f);                              \
-      v_store_part(py + i, (EXPR), n - i);                                   \
-    }                                                                         \
-  }                                                                           \
+// the vector `x`. Padding lanes of short tails are 1, harmless for every EXPR here.
+#define PK_MAP1(name, EXPR)                                                           \
+  PK_INLINE void name##_body(const float *px, float *py, int64_t n) {                 \
+    PK_FOR_SPANS(s, n, {                                                              \
+      v16 x = v_span_load(px, s, 1.0f);                                               \
+      v_span_store(py, s, (EXPR));                                                    \
+    });                                                                               \
+  }                                                                                   \
   PK_DISPATCH_VOID(name, (const float *px, float *py, int64_t n), (px, py, n))
 
 // void name(const float *pa, const float *pb, float *py, int64_t n): y = EXPR, with
 // the input vectors named A and B.
 #define PK_MAP2(name, A, B, EXPR)                                                      \
   PK_INLINE void name##_body(const float *pa, const float *pb, float *py, int64_t n) { \
-    int64_t i = 0;                                                                     \
-    for (; i + PK_W <= n; i += PK_W) {                                                 \
-      v16 A = v_load(pa + i), B = v_load(pb + i);                                    \
-      v_store(py + i, (EXPR));                                                        \
-    }                                                                                  \
-    if (i < n) {                                                                       \
-      v16 A = v_load_part(pa + i, n - i, 1.0f), B = v_load_part(pb + i, n - i, 1.0f); \
-      v_store_part(py + i, (EXPR), n - i);                                            \
-    }                                                                                  \
+    PK_FOR_SPANS(s, n, {                                                               \
+      v16 A = v_span_load(pa, s, 1.0f), B = v_span_load(pb, s, 1.0f);                  \
+      v_span_store(py, s, (EXPR));                                                     \
+    });                                                                                \
   }                                                                                    \
   PK_DISPATCH_VOID(name, (const float *pa, const float *pb, float *py, int64_t n),     \
                    (pa, pb, py, n))
 
-// void name(const float *pa, float s, float *py, int64_t n): y = EXPR in `a` and `s`.
-#define PK_MAP1S(name, EXPR)                                                         \
-  PK_INLINE void name##_body(const float *pa, float s, float *py, int64_t n) {       \
-    int64_t i = 0;                                                                   \
-    for (; i + PK_W <= n; i += PK_W) {                                               \
-      v16 a = v_load(pa + i);                                                       \
-      v_store(py + i, (EXPR));                                                      \
-    }                                                                                \
-    if (i < n) {                                                                     \
-      v16 a = v_load_part(pa + i, n - i, 1.0f);                                     \
-      v_store_part(py + i, (EXPR), n - i);                                          \
-    }                                                                                \
-  }                                                                                  \
-  PK_DISPATCH_VOID(name, (const float *pa, float s, float *py, int64_t n), (pa, s, py, n))
+// void name(const float *pa, float s, float *py, int64_t n): y = EXPR in `a` and `c`.
+#define PK_MAP1S(name, EXPR)                                                          \
+  PK_INLINE void name##_body(const float *pa, float c, float *py, int64_t n) {        \
+    PK_FOR_SPANS(s, n, {                                                              \
+      v16 a = v_span_load(pa, s, 1.0f);                                               \
+      v_span_store(py, s, (EXPR));                                                    \
+    });                                                                               \
+  }                                                                                   \
+  PK_DISPATCH_VOID(name, (const float *pa, float c, float *py, int64_t n), (pa, c, py, n))
 
 // ---- Binary ----
 PK_MAP2(pk_add, a, b, a + b)
@@ -69,25 +54,18 @@ PK_MAP2(pk_maximum, a, b, v_sel(a != a, a, v_sel(a > b, a, b)))
 PK_MAP2(pk_minimum, a, b, v_sel(a != a, a, v_sel(a < b, a, b)))
 
 // ---- With a scalar ----
-PK_MAP1S(pk_add_scalar, a + s)
-PK_MAP1S(pk_mul_scalar, a * s)
-PK_MAP1S(pk_rsub_scalar, s - a)
-PK_MAP1S(pk_rdiv_scalar, s / a)
+PK_MAP1S(pk_add_scalar, a + c)
+PK_MAP1S(pk_mul_scalar, a * c)
+PK_MAP1S(pk_rsub_scalar, c - a)
+PK_MAP1S(pk_rdiv_scalar, c / a)
 
 PK_INLINE void pk_axpy_body(float alpha, const float *x, float *y, int64_t n) {
-  int64_t i = 0;
-  for (; i + PK_W <= n; i += PK_W) v_store(y + i, v_load(y + i) + alpha * v_load(x + i));
-  if (i < n)
-    v_store_part(y + i, v_load_part(y + i, n - i, 0.0f) + alpha * v_load_part(x + i, n - i, 0.0f),
-                  n - i);
+  PK_FOR_SPANS(s, n, v_span_store(y, s, v_span_load(y, s, 0.0f) + alpha * v_span_load(x, s, 0.0f)));
 }
 PK_DISPATCH_VOID(pk_axpy, (float alpha, const float *x, float *y, int64_t n), (alpha, x, y, n))
 
 PK_INLINE void pk_fill_body(float *y, float value, int64_t n) {
-  v16 v = v_splat(value);
-  int64_t i = 0;
-  for (; i + PK_W <= n; i += PK_W) v_store(y + i, v);
-  if (i < n) v_store_part(y + i, v, n - i);
+  PK_FOR_SPANS(s, n, v_span_store(y, s, v_splat(value)));
 }
 PK_DISPATCH_VOID(pk_fill, (float *y, float value, int64_t n), (y, value, n))
 
@@ -107,15 +85,12 @@ PK_MAP1(pk_gelu_tanh, v_gelu_tanh(x))
 PK_MAP1(pk_silu, v_silu(x))
 
 // lo <= x <= hi, as min(max(x, lo), hi) (so hi wins if lo > hi); nan stays nan.
+PK_INLINE v16 v_clamp(v16 x, float lo, float hi) {
+  x = v_sel(x < lo, v_splat(lo), x);
+  return v_sel(x > hi, v_splat(hi), x);
+}
 PK_INLINE void pk_clamp_body(const float *px, float lo, float hi, float *py, int64_t n) {
-  for (int64_t i = 0; i < n; i += PK_W) {
-    int64_t k = n - i < PK_W ? n - i : PK_W;
-    v16 x = k == PK_W ? v_load(px + i) : v_load_part(px + i, k, 0.0f);
-    x = v_sel(x < lo, v_splat(lo), x);
-    x = v_sel(x > hi, v_splat(hi), x);
-    if (k == PK_W) v_store(py + i, x);
-    else v_store_part(py + i, x, k);
-  }
+  PK_FOR_SPANS(s, n, v_span_store(py, s, v_clamp(v_span_load(px, s, 0.0f), lo, hi)));
 }
 PK_DISPATCH_VOID(pk_clamp, (const float *x, float lo, float hi, float *y, int64_t n),
                  (x, lo, hi, y, n))
@@ -167,12 +142,7 @@ PK_INLINE void pk_pow_scalar_body(const float *px, float p, float *py, int64_t n
     p_is_int = ap >= 8388608.0f || (float)(int32_t)p == p;  // floats >= 2^23 are integers
     p_is_odd = p_is_int && ap < 16777216.0f && ((int32_t)p & 1);
   }
-  int64_t i = 0;
-  for (; i + PK_W <= n; i += PK_W)
-    v_store(py + i, v_pow_vec(v_load(px + i), p, kind, p_is_int, p_is_odd));
-  if (i < n)
-    v_store_part(py + i, v_pow_vec(v_load_part(px + i, n - i, 1.0f), p, kind, p_is_int, p_is_odd),
-                  n - i);
+  PK_FOR_SPANS(s, n, v_span_store(py, s, v_pow_vec(v_span_load(px, s, 1.0f), p, kind, p_is_int, p_is_odd)));
 }
 PK_DISPATCH_VOID(pk_pow_scalar, (const float *x, float p, float *y, int64_t n), (x, p, y, n))
 

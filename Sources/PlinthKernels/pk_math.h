@@ -119,13 +119,14 @@ PK_INLINE v16x2 v_split_d(v8d a, v8d b) {
   return (v16x2){hi, lo};
 }
 
+// Cephes tanhf on |x| (odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) above), then
+// the sign of x, which also gives tanh(-0) = -0.
 PK_INLINE v16 v_tanh(v16 x) {
-  v16 a = v_abs(x), z = x * x;
-  // Cephes tanhf: odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) above.
+  v16 a = v_abs(x), z = a * a;
   v16 small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
-                1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-  v16 big = v_copysign(1.0f - 2.0f / (v_exp(a + a) + 1.0f), x);
-  return v_sel(a < 0.625f, small, big);
+                1.33314422036e-1f) * z - 3.33332819422e-1f) * z * a + a;
+  v16 big = 1.0f - 2.0f / (v_exp(a + a) + 1.0f);
+  return v_copysign(v_sel(a < 0.625f, small, big), x);
 }
 
 // Below this, erf uses its Taylor-like polynomial; above, erfc = exp(-a^2) erfcx(a).
@@ -141,61 +142,76 @@ PK_INLINE v16 v_erf_small(v16 a) {
   return a + a * p;
 }
 
-// erfcx(a) = erfc(a) exp(a^2) for a >= PK_ERF_SPLIT: a [4/5] rational minimax fit on
-// [0.92, 10.1] (0.25 ulp), in a itself with positive coefficients, so evaluation is
-// well conditioned. Clamping at 16 keeps it finite for huge or infinite a, where
-// exp(-a^2) is 0 anyway.
-PK_INLINE v16 v_erfcx_large(v16 a) {
+// erfcx(a) = erfc(a) exp(a^2) for 0 <= a <= 16: a [4/5] rational minimax fit on
+// [0, 10.1] (0.37 ulp with these float coefficients; beyond 10.1 erfc underflows
+// anyway). It is a rational in a itself, with positive coefficients, so no argument
+// reduction amplifies rounding; the expression is shared by float and double callers.
+#define PK_ERFCX(a)                                                                       \
+  (((((0.03255589306354523f * (a) + 0.22815759479999542f) * (a) + 0.7294670343399048f) * \
+      (a) + 1.2364689111709595f) * (a) + 1.0f) /                                         \
+   (((((0.05770309641957283f * (a) + 0.40442585945129395f) * (a) + 1.3213597536087036f) * \
+       (a) + 2.3979055881500244f) * (a) + 2.3648483753204346f) * (a) + 1.0f))
+
+// Float evaluation costs a few ulp of erfcx, which erf = 1 - erfc scales down to
+// below one ulp. Clamping keeps the value finite for huge or infinite a, where
+// exp(-a^2) makes it irrelevant.
+PK_INLINE v16 v_erfcx(v16 a) {
   a = v_sel(a > 16.0f, v_splat(16.0f), a);
-  v16 p = (((0.05393489822745323f * a + 0.30943822860717773f) * a + 0.8857865929603577f) * a +
-           1.3692598342895508f) * a + 1.0000779628753662f;
-  v16 q = ((((0.09559696912765503f * a + 0.5484715104103088f) * a + 1.6176846027374268f) * a +
-            2.702699661254883f) * a + 2.4982144832611084f) * a + 1.0f;
-  return p / q;
+  return PK_ERFCX(a);
 }
 
 PK_INLINE v16 v_erf(v16 x) {
   v16 a = v_abs(x);
   // Rounding a^2 moves erfc by up to a relative 2e-6 at a = 3.9 (beyond which erf
   // rounds to 1), far below an ulp of erf = 1 - erfc, so no extra precision needed.
-  v16 erfc = v_exp_scaled(-(a * a), v_splat(-0.0f), v_erfcx_large(a));
+  v16 erfc = v_exp_scaled(-(a * a), v_splat(-0.0f), v_erfcx(a));
   v16 r = v_sel(a < PK_ERF_SPLIT, v_erf_small(a), 1.0f - erfc);
   return v_copysign(r, x);
 }
 
-// hi + lo = -x^2/2, computed in double: gelu's tail needs the exponent to better than
-// float precision (an error d in it is a relative error d in the result).
+// The gelu (erf) tails are relative-accurate: with t = 0.5 erfc(|x|/sqrt2) =
+// 0.5 erfcx(|x|/sqrt2) exp(-x^2/2), Phi(x) is t for x < 0 and 1 - t for x >= 0, so the
+// left tail never cancels against 1. Both factors of t are formed in double: the
+// exponent -x^2/2 reaches ~100 while gelu is still nonzero (an error d in it is a
+// relative error d in the result), and a float erfcx would cost ~5 ulp.
+
+// 0.5 erfcx(|x|/sqrt2) for one 8-lane double half of x.
+PK_INLINE v8d v_half_erfcx_d(v8d x) {
+  v8d a = (v8d)((vl8)x & 0x7fffffffffffffff) * 0.70710678118654752;
+  v8d cap = {16, 16, 16, 16, 16, 16, 16, 16};
+  a = v_seld(a > cap, cap, a);
+  return 0.5 * PK_ERFCX(a);
+}
+
+// hi + lo = -x^2/2.
 PK_INLINE v16x2 v_neg_half_square(v16 x) {
   v8d a = v_lo_d(x), b = v_hi_d(x);
   return v_split_d(-0.5 * a * a, -0.5 * b * b);
 }
 
-// x * Phi(x), Phi the standard normal CDF: 0.5 (1 + erf(x/sqrt2)), taken as
-// 0.5 erfc(|x|/sqrt2) for negative x so the left tail does not cancel against 1.
+// x Phi(x), Phi the standard normal CDF.
 PK_INLINE v16 v_gelu_erf(v16 x) {
-  v16 a = v_abs(x) * 0.70710678118654752f;
-  v16 phi_small = 0.5f + v_copysign(0.5f * v_erf_small(a), x);
+  v8d a = v_lo_d(x), b = v_hi_d(x), one = {1, 1, 1, 1, 1, 1, 1, 1};
+  v8d ma = v_half_erfcx_d(a) * v_seld(a < 0.0, a, one);  // times x for x < 0
+  v8d mb = v_half_erfcx_d(b) * v_seld(b < 0.0, b, one);
   v16x2 h = v_neg_half_square(x);
-  v16 q = 0.5f * v_erfcx_large(a);
-  v16 t = v_exp_scaled(h.hi, h.lo, v_sel(x < 0.0f, q * x, q));  // 0.5 erfc(a), times x if x < 0
-  v16 big = v_sel(x < 0.0f, t, x * (1.0f - t));
-  return v_sel(a < PK_ERF_SPLIT, x * phi_small, big);
+  v16 t = v_exp_scaled(h.hi, h.lo, v_join_f(ma, mb));
+  return v_sel(x < 0.0f, t, x * (1.0f - t));
 }
 
-// d/dx [x Phi(x)] * gy = gy (Phi + x phi), phi = exp(-x^2/2) / sqrt(2 pi). For large |x|
-// both terms share E = exp(-x^2/2): with q = erfcx(|x|/sqrt2),
-//   x < 0:  Phi + x phi = E (q/2 + x/sqrt(2pi))
-//   x > 0:  Phi + x phi = 1 + E (x/sqrt(2pi) - q/2)
-// so one exp serves both and the left tail never cancels against 1.
+// gy d/dx [x Phi(x)] = gy (Phi + x phi), phi = exp(-x^2/2) / sqrt(2 pi). With
+// q = 0.5 erfcx(|x|/sqrt2) both terms share E = exp(-x^2/2):
+//   x < 0:  Phi + x phi = E (q + x/sqrt(2pi))
+//   x >= 0: Phi + x phi = 1 + E (x/sqrt(2pi) - q)
+// so one exp serves both, and the multiplier of E is formed in double.
 PK_INLINE v16 v_gelu_erf_backward(v16 x, v16 gy) {
-  v16 a = v_abs(x) * 0.70710678118654752f;
-  vi16 small = a < PK_ERF_SPLIT;
-  v16 base_small = 0.5f + v_copysign(0.5f * v_erf_small(a), x);
-  v16 base = v_sel(small, base_small, v_sel(x < 0.0f, v_splat(0.0f), v_splat(1.0f)));
-  v16 c = v_sel(small, v_splat(0.0f), v_copysign(0.5f * v_erfcx_large(a), -x));
+  v8d xs[2] = {v_lo_d(x), v_hi_d(x)}, gs[2] = {v_lo_d(gy), v_hi_d(gy)}, ms[2];
+  for (int i = 0; i < 2; i++) {
+    v8d q = v_half_erfcx_d(xs[i]);
+    ms[i] = gs[i] * (xs[i] * 0.39894228040143268 + v_seld(xs[i] < 0.0, q, -q));
+  }
   v16x2 h = v_neg_half_square(x);
-  v16 m = gy * (x * 0.39894228040143268f + c);
-  return gy * base + v_exp_scaled(h.hi, h.lo, m);
+  return v_sel(x < 0.0f, v_splat(0.0f), gy) + v_exp_scaled(h.hi, h.lo, v_join_f(ms[0], ms[1]));
 }
 
 // x * sigmoid(w) where hi + lo = -|w| and w has the sign of x: x / (1 + e) for x >= 0

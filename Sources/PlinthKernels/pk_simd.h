@@ -45,16 +45,61 @@ PK_INLINE v16 v_load_part(const float *p, int64_t k, float pad) {
 PK_INLINE void v_store_part(float *p, v16 v, int64_t k) {
   __builtin_memcpy(p, &v, (unsigned long)k * sizeof(float));
 }
+// m ? a : b per lane, where m lanes are all-ones or zero (as comparisons produce).
+PK_INLINE v16 v_sel(vi16 m, v16 a, v16 b) {
+  return (v16)((m & (vi16)a) | (~m & (vi16)b));
+}
 // Lanes [0, k) of the mask are set.
 PK_INLINE vi16 v_first_lanes(int64_t k) {
   vi16 iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   return iota < (int32_t)k;
 }
 
-// m ? a : b per lane, where m lanes are all-ones or zero (as comparisons produce).
-PK_INLINE v16 v_sel(vi16 m, v16 a, v16 b) {
-  return (v16)((m & (vi16)a) | (~m & (vi16)b));
+// A vector's worth of a row: the 16 elements at `at`, of which the `fresh` lanes are
+// the ones to process. Loops visit v_full(i) for each whole vector and then, if n is
+// not a multiple of 16, v_tail(n). When n >= 16 the tail is the row's last 16
+// elements, overlapping the previous vector, so loads and stores stay full width with
+// no copying; stale lanes are masked out of sums and rewritten unchanged by stores.
+// Shorter rows go through a padded copy (`overlap` = 0, lanes [0, k) fresh).
+typedef struct {
+  int64_t at, k;
+  int overlap;
+  vi16 fresh;
+} Span;
+
+PK_INLINE Span v_full(int64_t i) { return (Span){i, PK_W, 1, ~(vi16){0}}; }
+PK_INLINE Span v_tail(int64_t n) {
+  int64_t k = n % PK_W;
+  if (n >= PK_W) return (Span){n - PK_W, k, 1, ~v_first_lanes(PK_W - k)};
+  return (Span){n - k, k, 0, v_first_lanes(k)};
 }
+// Stale lanes hold earlier elements (overlap) or pad.
+PK_INLINE v16 v_span_load(const float *p, Span s, float pad) {
+  return s.overlap ? v_load(p + s.at) : v_load_part(p + s.at, s.k, pad);
+}
+// Stores the fresh lanes of v. Stale lanes get back what memory holds, which is
+// already final, so in-place callers (p also an input) stay correct.
+PK_INLINE void v_span_store(float *p, Span s, v16 v) {
+  if (s.overlap) v_store(p + s.at, v_sel(s.fresh, v, v_load(p + s.at)));
+  else v_store_part(p + s.at, v, s.k);
+}
+// v in fresh lanes, 0 elsewhere: for sums.
+PK_INLINE v16 v_fresh(Span s, v16 v) { return v_sel(s.fresh, v, (v16){0}); }
+
+// Runs the statement (the variadic part) with Span `s` bound to each whole vector of [0, n), then to the tail.
+#define PK_FOR_SPANS(s, n, ...)                                           \
+  do {                                                                    \
+    int64_t n_ = (n);                                                     \
+    for (int64_t i_ = 0; i_ + PK_W <= n_; i_ += PK_W) {                   \
+      Span s = v_full(i_);                                                \
+      __VA_ARGS__;                                                        \
+    }                                                                     \
+    if (n_ % PK_W) {                                                      \
+      Span s = v_tail(n_);                                                \
+      __VA_ARGS__;                                                        \
+    }                                                                     \
+  } while (0)
+
 PK_INLINE v8d v_seld(vl8 m, v8d a, v8d b) {
   return (v8d)((m & (vl8)a) | (~m & (vl8)b));
 }

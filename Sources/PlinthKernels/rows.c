@@ -11,49 +11,40 @@
 
 enum { T_SUM, T_DOT, T_SQDEV, T_EXPDEV };
 
-// The summed term for elements [i, i + 16): x, x*y, (x - c)^2 or exp(x - c). T_EXPDEV
-// also stores its terms to out when out is non-null (softmax reuses them).
-PK_INLINE v16 v_term(int op, const float *x, const float *y, float c, float *out, int64_t i) {
-  v16 a = v_load(x + i);
+// The summed term: x, x*y, (x - c)^2 or exp(x - c).
+PK_INLINE v16 v_term(int op, v16 x, v16 y, float c) {
   switch (op) {
-    case T_SUM: return a;
-    case T_DOT: return a * v_load(y + i);
-    case T_SQDEV: { v16 d = a - c; return d * d; }
-    default: {
-      v16 e = v_exp(a - c);
-      if (out) v_store(out + i, e);
-      return e;
-    }
+    case T_SUM: return x;
+    case T_DOT: return x * y;
+    case T_SQDEV: return (x - c) * (x - c);
+    default: return v_exp(x - c);
   }
 }
 
-// The same term for the k < 16 elements at i, zero in the other lanes.
-PK_INLINE v16 v_term_part(int op, const float *x, const float *y, float c, float *out,
-                          int64_t i, int64_t k) {
-  float xb[PK_W] = {0}, yb[PK_W] = {0}, ob[PK_W];
-  __builtin_memcpy(xb, x + i, (unsigned long)k * sizeof(float));
-  if (y) __builtin_memcpy(yb, y + i, (unsigned long)k * sizeof(float));
-  v16 t = v_term(op, xb, yb, c, out ? ob : 0, 0);
-  if (out) __builtin_memcpy(out + i, ob, (unsigned long)k * sizeof(float));
-  return v_sel(v_first_lanes(k), t, v_splat(0.0f));
+// The term over span sp, zero in stale lanes. T_EXPDEV also stores it to out when out
+// is non-null (softmax keeps the exponentials).
+PK_INLINE v16 v_term_at(int op, const float *x, const float *y, float c, float *out, Span sp) {
+  v16 t = v_term(op, v_span_load(x, sp, 0.0f), y ? v_span_load(y, sp, 0.0f) : v_splat(0.0f), c);
+  if (out) v_span_store(out, sp, t);
+  return v_fresh(sp, t);
 }
 
-// Sum of v_term over [0, n).
+// Sum of the terms over [0, n).
 PK_INLINE float v_reduce(int op, const float *x, const float *y, float c, float *out, int64_t n) {
-  v16 stack[64];  // pending block sums; entry j covers 2^(j') blocks, j' decreasing
+  v16 stack[64];  // pending block sums, each covering twice the blocks of the next
   int depth = 0;
   int64_t blocks = 0;
   for (int64_t b = 0; b < n; b += 1024) {
     int64_t end = n - b < 1024 ? n : b + 1024, i = b;
     v16 s0 = v_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
     for (; i + 4 * PK_W <= end; i += 4 * PK_W) {
-      s0 += v_term(op, x, y, c, out, i);
-      s1 += v_term(op, x, y, c, out, i + PK_W);
-      s2 += v_term(op, x, y, c, out, i + 2 * PK_W);
-      s3 += v_term(op, x, y, c, out, i + 3 * PK_W);
+      s0 += v_term_at(op, x, y, c, out, v_full(i));
+      s1 += v_term_at(op, x, y, c, out, v_full(i + PK_W));
+      s2 += v_term_at(op, x, y, c, out, v_full(i + 2 * PK_W));
+      s3 += v_term_at(op, x, y, c, out, v_full(i + 3 * PK_W));
     }
-    for (; i + PK_W <= end; i += PK_W) s0 += v_term(op, x, y, c, out, i);
-    if (i < end) s1 += v_term_part(op, x, y, c, out, i, end - i);
+    for (; i + PK_W <= end; i += PK_W) s0 += v_term_at(op, x, y, c, out, v_full(i));
+    if (i < end) s1 += v_term_at(op, x, y, c, out, v_tail(n));  // only in the last block
     v16 s = (s0 + s1) + (s2 + s3);
     // Binary-counter merge: block number `blocks` closes one pair per trailing 1 bit.
     for (int64_t count = blocks++; count & 1; count >>= 1) s = stack[--depth] + s;
@@ -64,25 +55,20 @@ PK_INLINE float v_reduce(int op, const float *x, const float *y, float c, float 
   return v_hsum(s);
 }
 
-// Max of x[0, n), -inf when n == 0, nan when any element is nan.
+// Max of x[0, n), -inf when n == 0, nan when any element is nan. Stale tail lanes
+// hold elements already seen (or -inf padding), which max may see twice.
 PK_INLINE float v_max_of(const float *x, int64_t n) {
   v16 m = v_splat(-PK_INF);
   vi16 nan = (vi16){0};
-  int64_t i = 0;
-  for (; i + PK_W <= n; i += PK_W) {
-    v16 a = v_load(x + i);
+  PK_FOR_SPANS(sp, n, {
+    v16 a = v_span_load(x, sp, -PK_INF);
     m = v_sel(a > m, a, m);
     nan |= a != a;
-  }
-  if (i < n) {
-    v16 a = v_load_part(x + i, n - i, -PK_INF);
-    m = v_sel(a > m, a, m);
-    nan |= a != a;
-  }
+  });
   return __builtin_reduce_or(nan) ? PK_NAN : v_hmax(m);
 }
 
-// Scalar log/exp/sqrt through the vector code, so no libm is needed.
+// Scalar log and sqrt through the vector code, so no libm is needed.
 PK_INLINE float v_log1(float x) { return v_log(v_splat(x))[0]; }
 PK_INLINE float v_sqrt1(float x) { return v_sqrt(v_splat(x))[0]; }
 
@@ -108,22 +94,20 @@ PK_DISPATCH_VOID(pk_sum_rows, (const float *x, float *y, int64_t rows, int64_t c
 // First index holding m (or the first nan when m is nan) in row[0, cols).
 PK_INLINE int64_t v_find(const float *row, int64_t cols, float m) {
   int is_nan = m != m;
-  for (int64_t i = 0; i < cols; i += PK_W) {
-    int64_t k = cols - i < PK_W ? cols - i : PK_W;
-    v16 a = k == PK_W ? v_load(row + i) : v_load_part(row + i, k, -PK_INF);
-    vi16 hit = is_nan ? a != a : a == m;
-    if (__builtin_reduce_or(hit & v_first_lanes(k)))
+  PK_FOR_SPANS(sp, cols, {
+    v16 a = v_span_load(row, sp, 0.0f);
+    vi16 hit = (is_nan ? a != a : a == m) & sp.fresh;
+    if (__builtin_reduce_or(hit))
       for (int j = 0;; j++)
-        if (hit[j]) return i + j;
-  }
+        if (hit[j]) return sp.at + j;
+  });
   return 0;  // cols == 0
 }
 
 PK_INLINE void pk_max_rows_body(const float *x, float *y, int64_t *idx, int64_t rows, int64_t cols) {
   for (int64_t r = 0; r < rows; r++) {
-    float m = v_max_of(x + r * cols, cols);
-    if (idx) idx[r] = v_find(x + r * cols, cols, m);
-    y[r] = m;
+    y[r] = v_max_of(x + r * cols, cols);
+    if (idx) idx[r] = v_find(x + r * cols, cols, y[r]);
   }
 }
 PK_DISPATCH_VOID(pk_max_rows, (const float *x, float *y, int64_t *idx, int64_t rows, int64_t cols),
@@ -150,26 +134,21 @@ PK_INLINE void pk_softmax_rows_body(const float *x, float *y, int64_t rows, int6
     float *out = y + r * cols;
     float m = v_max_of(row, cols);
     float inv = 1.0f / v_reduce(T_EXPDEV, row, 0, m, out, cols);
-    int64_t i = 0;
-    for (; i + PK_W <= cols; i += PK_W) v_store(out + i, v_load(out + i) * inv);
-    if (i < cols) v_store_part(out + i, v_load_part(out + i, cols - i, 0.0f) * inv, cols - i);
+    PK_FOR_SPANS(sp, cols, v_span_store(out, sp, v_span_load(out, sp, 0.0f) * inv));
   }
 }
 PK_DISPATCH_VOID(pk_softmax_rows, (const float *x, float *y, int64_t rows, int64_t cols),
                  (x, y, rows, cols))
 
 // y = (x - m) - log sum exp(x - m): subtracting m first keeps the result's precision
-// when |m| is much larger than log sum.
+// when |m| is much larger than the log of the sum.
 PK_INLINE void pk_log_softmax_rows_body(const float *x, float *y, int64_t rows, int64_t cols) {
   for (int64_t r = 0; r < rows; r++) {
     const float *row = x + r * cols;
     float *out = y + r * cols;
     float m = v_max_of(row, cols);
     float ls = v_log1(v_reduce(T_EXPDEV, row, 0, m, 0, cols));
-    int64_t i = 0;
-    for (; i + PK_W <= cols; i += PK_W) v_store(out + i, (v_load(row + i) - m) - ls);
-    if (i < cols)
-      v_store_part(out + i, (v_load_part(row + i, cols - i, 0.0f) - m) - ls, cols - i);
+    PK_FOR_SPANS(sp, cols, v_span_store(out, sp, (v_span_load(row, sp, 0.0f) - m) - ls));
   }
 }
 PK_DISPATCH_VOID(pk_log_softmax_rows, (const float *x, float *y, int64_t rows, int64_t cols),
@@ -181,13 +160,10 @@ PK_INLINE void pk_softmax_backward_rows_body(const float *y, const float *gy, fl
     const float *yr = y + r * cols, *gr = gy + r * cols;
     float *out = gx + r * cols;
     float s = v_reduce(T_DOT, gr, yr, 0, 0, cols);
-    for (int64_t i = 0; i < cols; i += PK_W) {
-      int64_t k = cols - i < PK_W ? cols - i : PK_W;
-      v16 a = k == PK_W ? v_load(yr + i) : v_load_part(yr + i, k, 0.0f);
-      v16 g = k == PK_W ? v_load(gr + i) : v_load_part(gr + i, k, 0.0f);
-      if (k == PK_W) v_store(out + i, a * (g - s));
-      else v_store_part(out + i, a * (g - s), k);
-    }
+    PK_FOR_SPANS(sp, cols, {
+      v16 a = v_span_load(yr, sp, 0.0f), g = v_span_load(gr, sp, 0.0f);
+      v_span_store(out, sp, a * (g - s));
+    });
   }
 }
 PK_DISPATCH_VOID(pk_softmax_backward_rows,
@@ -200,13 +176,10 @@ PK_INLINE void pk_log_softmax_backward_rows_body(const float *y, const float *gy
     const float *yr = y + r * cols, *gr = gy + r * cols;
     float *out = gx + r * cols;
     float s = v_reduce(T_SUM, gr, 0, 0, 0, cols);
-    for (int64_t i = 0; i < cols; i += PK_W) {
-      int64_t k = cols - i < PK_W ? cols - i : PK_W;
-      v16 a = k == PK_W ? v_load(yr + i) : v_load_part(yr + i, k, 0.0f);
-      v16 g = k == PK_W ? v_load(gr + i) : v_load_part(gr + i, k, 0.0f);
-      if (k == PK_W) v_store(out + i, g - v_exp(a) * s);
-      else v_store_part(out + i, g - v_exp(a) * s, k);
-    }
+    PK_FOR_SPANS(sp, cols, {
+      v16 a = v_span_load(yr, sp, 0.0f), g = v_span_load(gr, sp, 0.0f);
+      v_span_store(out, sp, g - v_exp(a) * s);
+    });
   }
 }
 PK_DISPATCH_VOID(pk_log_softmax_backward_rows,
@@ -216,7 +189,8 @@ PK_DISPATCH_VOID(pk_log_softmax_backward_rows,
 // ---- Layer norm ----
 
 // Two passes for the statistics (mean, then the mean of squared deviations), so the
-// variance does not cancel when |mean| >> std, then one pass writing y.
+// variance does not cancel when |mean| >> std, then one pass writing y. The w and b
+// branches are loop-invariant and predicted, which is cheaper than four loops.
 PK_INLINE void pk_layer_norm_rows_body(const float *x, const float *w, const float *b, float *y,
                                        float *mean, float *rstd, int64_t rows, int64_t cols,
                                        float eps) {
@@ -226,16 +200,12 @@ PK_INLINE void pk_layer_norm_rows_body(const float *x, const float *w, const flo
     float mu = v_reduce(T_SUM, row, 0, 0, 0, cols) / (float)cols;
     float var = v_reduce(T_SQDEV, row, 0, mu, 0, cols) / (float)cols;
     float rs = 1.0f / v_sqrt1(var + eps);
-    for (int64_t i = 0; i < cols; i += PK_W) {
-      int64_t k = cols - i < PK_W ? cols - i : PK_W;
-      v16 v = (k == PK_W ? v_load(row + i) : v_load_part(row + i, k, 0.0f)) - mu;
-      v = v * rs;
-      // Loop-invariant branches: cheap, and they keep one loop for all four cases.
-      if (w) v = v * (k == PK_W ? v_load(w + i) : v_load_part(w + i, k, 0.0f));
-      if (b) v = v + (k == PK_W ? v_load(b + i) : v_load_part(b + i, k, 0.0f));
-      if (k == PK_W) v_store(out + i, v);
-      else v_store_part(out + i, v, k);
-    }
+    PK_FOR_SPANS(sp, cols, {
+      v16 v = (v_span_load(row, sp, 0.0f) - mu) * rs;
+      if (w) v = v * v_span_load(w, sp, 0.0f);
+      if (b) v = v + v_span_load(b, sp, 0.0f);
+      v_span_store(out, sp, v);
+    });
     if (mean) mean[r] = mu;
     if (rstd) rstd[r] = rs;
   }
@@ -256,37 +226,20 @@ PK_INLINE void pk_layer_norm_backward_rows_body(const float *x, const float *w, 
     float *out = gx + r * cols;
     float mu = mean[r], rs = rstd[r];
     v16 sg = v_splat(0.0f), sgx = sg;
-    for (int64_t i = 0; i < cols; i += PK_W) {
-      int64_t k = cols - i < PK_W ? cols - i : PK_W;
-      int full = k == PK_W;
-      v16 xh = ((full ? v_load(xr + i) : v_load_part(xr + i, k, 0.0f)) - mu) * rs;
-      v16 g0 = full ? v_load(gr + i) : v_load_part(gr + i, k, 0.0f);
-      v16 g = w ? g0 * (full ? v_load(w + i) : v_load_part(w + i, k, 0.0f)) : g0;
-      sg += g;
-      sgx += g * xh;
-      if (gw) {
-        v16 t = (full ? v_load(gw + i) : v_load_part(gw + i, k, 0.0f)) + g0 * xh;
-        if (full) v_store(gw + i, t);
-        else v_store_part(gw + i, t, k);
-      }
-      if (gb) {
-        v16 t = (full ? v_load(gb + i) : v_load_part(gb + i, k, 0.0f)) + g0;
-        if (full) v_store(gb + i, t);
-        else v_store_part(gb + i, t, k);
-      }
-    }
-    float inv_n = 1.0f / (float)cols;
-    float mg = v_hsum(sg) * inv_n, mgx = v_hsum(sgx) * inv_n;
-    for (int64_t i = 0; i < cols; i += PK_W) {
-      int64_t k = cols - i < PK_W ? cols - i : PK_W;
-      int full = k == PK_W;
-      v16 xh = ((full ? v_load(xr + i) : v_load_part(xr + i, k, 0.0f)) - mu) * rs;
-      v16 g = full ? v_load(gr + i) : v_load_part(gr + i, k, 0.0f);
-      if (w) g = g * (full ? v_load(w + i) : v_load_part(w + i, k, 0.0f));
-      v16 v = (g - mg - xh * mgx) * rs;
-      if (full) v_store(out + i, v);
-      else v_store_part(out + i, v, k);
-    }
+    PK_FOR_SPANS(sp, cols, {
+      v16 xh = (v_span_load(xr, sp, 0.0f) - mu) * rs, g0 = v_span_load(gr, sp, 0.0f);
+      v16 g = w ? g0 * v_span_load(w, sp, 0.0f) : g0;
+      sg += v_fresh(sp, g);
+      sgx += v_fresh(sp, g * xh);
+      if (gw) v_span_store(gw, sp, v_span_load(gw, sp, 0.0f) + g0 * xh);
+      if (gb) v_span_store(gb, sp, v_span_load(gb, sp, 0.0f) + g0);
+    });
+    float mg = v_hsum(sg) / (float)cols, mgx = v_hsum(sgx) / (float)cols;
+    PK_FOR_SPANS(sp, cols, {
+      v16 xh = (v_span_load(xr, sp, 0.0f) - mu) * rs, g = v_span_load(gr, sp, 0.0f);
+      if (w) g = g * v_span_load(w, sp, 0.0f);
+      v_span_store(out, sp, (g - mg - xh * mgx) * rs);
+    });
   }
 }
 PK_DISPATCH_VOID(pk_layer_norm_backward_rows,

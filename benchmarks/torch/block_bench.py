@@ -20,7 +20,11 @@ and backward (loss.backward()) with time.perf_counter; total = forward +
 backward of the same iteration. The medians of fwd, bwd and total are
 reported independently (so fwd + bwd need not equal total exactly); min and
 max of total are reported as a noise indication. Gradients are set to None
-between iterations, outside the timed region.
+between iterations, outside the timed region. The machine is shared: an
+iteration during which other processes used more than --max-other (default
+0.10) of all CPUs (busy jiffies in /proc/stat minus this process's
+utime+stime) is dropped and retaken after a pause, up to 4x --iters extra
+attempts; "dropped" and "contended" (kept anyway) counts are in the JSON.
 
 Peak memory (Plinth's Swift benchmark measures it the same way):
   * every config runs in a fresh child process (unless --in-process), after
@@ -38,7 +42,8 @@ Peak memory (Plinth's Swift benchmark measures it the same way):
 
 Output: one JSON line per config on stdout, prefixed "JSON " (name, blocks,
 threads, shape, iters, median_ms {fwd,bwd,total}, total_ms_min/max, peak_mb,
-baseline_mb, peak_method, torch version), then a human-readable table.
+baseline_mb, peak_method, dropped, contended, torch version), then a
+human-readable table.
 """
 import argparse
 import json
@@ -59,6 +64,24 @@ def read_status_kib():
     return out
 
 
+HZ = os.sysconf("SC_CLK_TCK")
+NCPU = os.sysconf("SC_NPROCESSORS_ONLN")
+
+
+def sys_busy():
+    """Busy jiffies of the whole machine: user nice system irq softirq steal."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+
+
+def self_busy():
+    """utime + stime of this process (all threads), jiffies."""
+    with open("/proc/self/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[11]) + int(rest[12])
+
+
 def reset_hwm():
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -68,7 +91,7 @@ def reset_hwm():
         return False
 
 
-def run_config(blocks, threads, warmup, iters, batch, tokens, width, heads, mlp_ratio):
+def run_config(blocks, threads, warmup, iters, batch, tokens, width, heads, mlp_ratio, max_other):
     import torch
     import torch.nn as nn
 
@@ -116,12 +139,21 @@ def run_config(blocks, threads, warmup, iters, batch, tokens, width, heads, mlp_
 
     method = "clear_refs" if reset_hwm() else "hwm_since_process_start"
     fwd, bwd, tot = [], [], []
-    for _ in range(iters):
+    dropped = contended = attempts = 0
+    while len(tot) < iters:
+        attempts += 1
+        sb0, pb0 = sys_busy(), self_busy()
         f, b, t = step()
+        other = ((sys_busy() - sb0) - (self_busy() - pb0)) / (t * HZ * NCPU)
+        clear_grads()
+        if other > max_other and attempts <= 5 * iters:
+            dropped += 1
+            time.sleep(0.5)
+            continue
+        contended += other > max_other
         fwd.append(f)
         bwd.append(b)
         tot.append(t)
-        clear_grads()
     hwm_kib = read_status_kib()["VmHWM"]
 
     ms = lambda v: round(1e3 * v, 2)
@@ -141,6 +173,8 @@ def run_config(blocks, threads, warmup, iters, batch, tokens, width, heads, mlp_
         "peak_mb": round((hwm_kib - baseline_kib) / 1024.0, 1),
         "baseline_mb": round(baseline_kib / 1024.0, 1),
         "peak_method": method,
+        "dropped": dropped,
+        "contended": contended,
         "torch": torch.__version__,
     }
 
@@ -156,13 +190,15 @@ def main():
     ap.add_argument("--width", type=int, default=384)
     ap.add_argument("--heads", type=int, default=6)
     ap.add_argument("--mlp-ratio", type=int, default=4)
+    ap.add_argument("--max-other", type=float, default=0.10)
     ap.add_argument("--in-process", action="store_true",
                     help="run all configs in this process (peak memory then less clean)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     blocks = [int(b) for b in args.blocks.split(",") if b]
     cfg = dict(threads=args.threads, warmup=args.warmup, iters=args.iters, batch=args.batch,
-               tokens=args.tokens, width=args.width, heads=args.heads, mlp_ratio=args.mlp_ratio)
+               tokens=args.tokens, width=args.width, heads=args.heads, mlp_ratio=args.mlp_ratio,
+               max_other=args.max_other)
 
     if args.child:
         print("JSON " + json.dumps(run_config(blocks[0], **cfg)), flush=True)
@@ -176,7 +212,7 @@ def main():
             cmd = [sys.executable, os.path.abspath(__file__), "--child", "--blocks", str(nb)]
             for k in ("threads", "warmup", "iters", "batch", "tokens", "width", "heads"):
                 cmd += ["--" + k, str(getattr(args, k))]
-            cmd += ["--mlp-ratio", str(args.mlp_ratio)]
+            cmd += ["--mlp-ratio", str(args.mlp_ratio), "--max-other", str(args.max_other)]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             r = json.loads([l for l in out.splitlines() if l.startswith("JSON ")][-1][5:])
         results.append(r)
@@ -185,15 +221,18 @@ def main():
     print()
     print("torch %s, input %s float32, fwd+bwd, %d warm-up + median of %d" % (
         results[0]["torch"], "x".join(map(str, results[0]["shape"])), args.warmup, args.iters))
-    print("%-16s %7s %9s %9s %10s %17s %9s" % ("config", "threads", "fwd ms", "bwd ms", "total ms",
-                                             "total min..max", "peak MiB"))
+    print("%-16s %7s %9s %9s %10s %17s %9s %8s" % ("config", "threads", "fwd ms", "bwd ms", "total ms",
+                                                 "total min..max", "peak MiB", "dropped"))
     for r in results:
         m = r["median_ms"]
-        print("%-16s %7d %9.1f %9.1f %10.1f %17s %9.1f" % (
+        print("%-16s %7d %9.1f %9.1f %10.1f %17s %9.1f %8s" % (
             r["name"], r["threads"], m["fwd"], m["bwd"], m["total"],
-            "%.1f..%.1f" % (r["total_ms_min"], r["total_ms_max"]), r["peak_mb"]))
+            "%.1f..%.1f" % (r["total_ms_min"], r["total_ms_max"]), r["peak_mb"],
+            "%d%s" % (r["dropped"], "*" if r["contended"] else "")))
     print("peak MiB = VmHWM after timed iters (HWM reset via %s) - VmRSS before model/input creation"
           % results[0]["peak_method"])
+    if any(r["contended"] for r in results):
+        print("* = some kept iterations were still contended (other processes > --max-other)")
     return 0
 
 
