@@ -14,7 +14,7 @@ let package = Package(
     ],
     targets: [
         // System libraries, installed by scripts/setup.sh.
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),  // loaded at run time (BLAS.swift)
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
@@ -33,6 +33,6 @@ let package = Package(
         .target(name: "PlinthTestSupport", dependencies: ["PlinthTensor", "PlinthNN"], path: "Tests/PlinthTestSupport"),
         .testTarget(name: "PlinthTensorTests", dependencies: ["PlinthTensor", "PlinthTestSupport"]),
         .testTarget(name: "PlinthNNTests", dependencies: ["PlinthNN", "PlinthTestSupport"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CPNG", "CJPEG", "CSndfile"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

@@ -5,13 +5,16 @@
 import Foundation
 import PackageDescription
 
-let plinth: Package.Dependency = ProcessInfo.processInfo.environment["PLINTH_GIT_URL"]
-    .map { .package(url: $0, from: "0.1.0") } ?? .package(path: "../..")
+let gitURL = ProcessInfo.processInfo.environment["PLINTH_GIT_URL"]
+let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+let plinth: Package.Dependency = gitURL.map { .package(url: $0, from: "0.1.0") } ?? .package(path: checkout.path)
+// SwiftPM names a dependency after the last component of its URL or path.
+let plinthIdentity = (gitURL.map { URL(fileURLWithPath: $0) } ?? checkout).lastPathComponent.lowercased()
 
 let package = Package(
     name: "TwoLayer",
     dependencies: [plinth],
     targets: [
-        .executableTarget(name: "TwoLayer", dependencies: [.product(name: "Plinth", package: "plinth")]),
+        .executableTarget(name: "TwoLayer", dependencies: [.product(name: "Plinth", package: plinthIdentity)]),
     ]
 )

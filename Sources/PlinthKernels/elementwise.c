@@ -34,7 +34,7 @@ const char *pk_isa(void) {
   PK_DISPATCH_VOID(name, (const float *pa, const float *pb, float *py, int64_t n),     \
                    (pa, pb, py, n))
 
-// void name(const float *pa, float s, float *py, int64_t n): y = EXPR in `a` and `c`.
+// void name(const float *pa, float c, float *py, int64_t n): y = EXPR in `a` and `c`.
 #define PK_MAP1S(name, EXPR)                                                          \
   PK_INLINE void name##_body(const float *pa, float c, float *py, int64_t n) {        \
     PK_FOR_SPANS(s, n, {                                                              \
@@ -60,7 +60,8 @@ PK_MAP1S(pk_rsub_scalar, c - a)
 PK_MAP1S(pk_rdiv_scalar, c / a)
 
 PK_INLINE void pk_axpy_body(float alpha, const float *x, float *y, int64_t n) {
-  PK_FOR_SPANS(s, n, v_span_store(y, s, v_span_load(y, s, 0.0f) + alpha * v_span_load(x, s, 0.0f)));
+  PK_FOR_SPANS(s, n,
+               v_span_store(y, s, v_span_load(y, s, 0.0f) + alpha * v_span_load(x, s, 0.0f)));
 }
 PK_DISPATCH_VOID(pk_axpy, (float alpha, const float *x, float *y, int64_t n), (alpha, x, y, n))
 
@@ -142,7 +143,10 @@ PK_INLINE void pk_pow_scalar_body(const float *px, float p, float *py, int64_t n
     p_is_int = ap >= 8388608.0f || (float)(int32_t)p == p;  // floats >= 2^23 are integers
     p_is_odd = p_is_int && ap < 16777216.0f && ((int32_t)p & 1);
   }
-  PK_FOR_SPANS(s, n, v_span_store(py, s, v_pow_vec(v_span_load(px, s, 1.0f), p, kind, p_is_int, p_is_odd)));
+  PK_FOR_SPANS(s, n, {
+    v16 x = v_span_load(px, s, 1.0f);
+    v_span_store(py, s, v_pow_vec(x, p, kind, p_is_int, p_is_odd));
+  });
 }
 PK_DISPATCH_VOID(pk_pow_scalar, (const float *x, float p, float *y, int64_t n), (x, p, y, n))
 

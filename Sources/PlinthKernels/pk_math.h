@@ -25,8 +25,9 @@ typedef struct {
 // (x^2/2 in gelu, p*log(x) in pow) pass the rounding residue in lo. Pass -0.0f when
 // there is none (x + -0.0 folds away) and m = 1 for plain exp (x * 1 folds too).
 // m is applied before the power-of-two scaling, so m * exp(...) does not first round
-// exp(...) to a subnormal; m may be any finite value when hi <= 0 (the result is then
-// 0 below hi = -120, with m's sign), but must be about 1 where hi can overflow.
+// exp(...) to a subnormal. Below hi = -120 the result is 0 with m's sign, correctly
+// rounded for |m| < 2^23 and finite for infinite m (x e^x -> -0 as x -> -inf). Where
+// hi can overflow, m must be about 1.
 PK_INLINE v16 v_exp_scaled(v16 hi, v16 lo, v16 m) {
   // Clamp to where the result is already 0 or inf. Written as selects on comparisons
   // so that nan falls through unchanged and comes out as nan.
@@ -248,7 +249,7 @@ PK_INLINE v16 v_silu_backward(v16 x, v16 gy) {
 // x sigmoid(2u). 2u is formed in double: it reaches ~100 before the result underflows,
 // and its float rounding would cost up to ~100 ulp there.
 #define PK_GELU_K1 1.5957691216057308  // 2 sqrt(2/pi)
-#define PK_GELU_K3 0.071354816272302   // 2 sqrt(2/pi) * 0.044715
+#define PK_GELU_K3 0.071354816272600249  // 2 sqrt(2/pi) * 0.044715
 
 PK_INLINE v16x2 v_gelu_tanh_arg(v16 x) {  // -|2u|
   v8d a = v_lo_d(x), b = v_hi_d(x);

@@ -86,7 +86,8 @@ PK_INLINE void v_span_store(float *p, Span s, v16 v) {
 // v in fresh lanes, 0 elsewhere: for sums.
 PK_INLINE v16 v_fresh(Span s, v16 v) { return v_sel(s.fresh, v, (v16){0}); }
 
-// Runs the statement (the variadic part) with Span `s` bound to each whole vector of [0, n), then to the tail.
+// Runs the statement (the variadic part) with Span `s` bound to each whole vector of
+// [0, n), then to the tail.
 #define PK_FOR_SPANS(s, n, ...)                                           \
   do {                                                                    \
     int64_t n_ = (n);                                                     \

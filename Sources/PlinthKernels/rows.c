@@ -104,7 +104,8 @@ PK_INLINE int64_t v_find(const float *row, int64_t cols, float m) {
   return 0;  // cols == 0
 }
 
-PK_INLINE void pk_max_rows_body(const float *x, float *y, int64_t *idx, int64_t rows, int64_t cols) {
+PK_INLINE void pk_max_rows_body(const float *x, float *y, int64_t *idx, int64_t rows,
+                                int64_t cols) {
   for (int64_t r = 0; r < rows; r++) {
     y[r] = v_max_of(x + r * cols, cols);
     if (idx) idx[r] = v_find(x + r * cols, cols, y[r]);

@@ -1,13 +1,3 @@
-import CBLAS
-
-/// Row-major sgemm: C = alpha * op(A) op(B) + beta * C, op(A) [M, K], op(B) [K, N].
-func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, alpha: Float = 1,
-           _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-           beta: Float = 0, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 extension Tensor {
     /// How BLAS can read the last two dimensions in place: row-major
     /// (`trans` false) or column-major (`trans` true) with leading dimension

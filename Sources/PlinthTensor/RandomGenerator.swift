@@ -7,7 +7,7 @@ import Foundation
 /// checkpoint and restored for exact resume.
 public final class RandomGenerator: @unchecked Sendable {
     /// The process-wide default generator (seed 0 until reseeded).
-    nonisolated(unsafe) public static let `default` = RandomGenerator(seed: 0)
+    public static let `default` = RandomGenerator(seed: 0)
 
     public var state: [UInt64] {
         get { [s0, s1, s2, s3] }

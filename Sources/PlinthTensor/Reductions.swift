@@ -24,11 +24,16 @@ extension Tensor {
                 pk_sum_rows(px + r.lowerBound * n, po + r.lowerBound, Int64(r.count), Int64(n))
             }
         } else {
-            Threads.parallelFor(outer, grain: Swift.max(1, elementGrain / Swift.max(n * inner, 1))) { r in
-                for o in r {
-                    let dst = po + o * inner
-                    pk_fill(dst, 0, Int64(inner))
-                    for k in 0..<n { pk_axpy(1, px + (o * n + k) * inner, dst, Int64(inner)) }
+            // Parallel over (outer, column block) so a single long reduction
+            // (a bias gradient summed over rows) also uses every core.
+            let block = Swift.min(inner, 1024), blocks = (inner + block - 1) / block
+            Threads.parallelFor(outer * blocks, grain: Swift.max(1, elementGrain / Swift.max(n * block, 1))) { r in
+                for item in r {
+                    let (o, c0) = (item / blocks, (item % blocks) * block)
+                    let width = Int64(Swift.min(block, inner - c0))
+                    let dst = po + o * inner + c0
+                    pk_fill(dst, 0, width)
+                    for k in 0..<n { pk_axpy(1, px + (o * n + k) * inner + c0, dst, width) }
                 }
             }
         }

@@ -1,27 +1,26 @@
-import CBLAS
 import Dispatch
 import Foundation
 
-/// The number of threads Plinth uses for its own kernels and for OpenBLAS.
+/// The number of threads Plinth uses for its own kernels and for the BLAS.
 ///
 /// Set once from `PLINTH_NUM_THREADS` (default: all cores) and changeable with
-/// `Threads.setCount(_:)`. Both Plinth's parallel loops and OpenBLAS follow it,
+/// `Threads.setCount(_:)`. Both Plinth's parallel loops and the BLAS follow it,
 /// so the same seed and thread count give the same results.
 public enum Threads {
     nonisolated(unsafe) private static var current: Int = {
         let env = ProcessInfo.processInfo.environment["PLINTH_NUM_THREADS"].flatMap(Int.init)
         let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(Int32(n))
+        BLAS.shared.setThreads(n)
         return n
     }()
 
     public static var count: Int { current }
 
-    /// Sets the thread count for Plinth kernels and OpenBLAS.
+    /// Sets the thread count for Plinth kernels and the BLAS.
     public static func setCount(_ n: Int) {
         precondition(n >= 1, "Threads.setCount: need at least one thread, got \(n)")
         current = n
-        openblas_set_num_threads(Int32(n))
+        BLAS.shared.setThreads(n)
     }
 
     /// Runs `body` over `0..<n` split into contiguous chunks of at least `grain`
@@ -40,12 +39,12 @@ public enum Threads {
         }
     }
 
-    /// Runs `body` with OpenBLAS limited to one thread: for loops that call
+    /// Runs `body` with the BLAS limited to one thread: for loops that call
     /// BLAS from several threads at once (never nest a threaded BLAS call).
     public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
         _ = count
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(current)) }
+        BLAS.shared.setThreads(1)
+        defer { BLAS.shared.setThreads(current) }
         return try body()
     }
 }

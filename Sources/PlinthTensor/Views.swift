@@ -2,7 +2,8 @@
 /// `reshape` of a non-contiguous tensor and `contiguous()`).
 extension Tensor {
     /// Same values with a new shape; one dimension may be -1 (inferred).
-    /// A view when the tensor is contiguous, a copy otherwise.
+    /// A view whenever the strides allow it (always for contiguous tensors),
+    /// a copy otherwise.
     public func reshape(_ newShape: [Int]) -> Tensor {
         var newShape = newShape
         if let i = newShape.firstIndex(of: -1) {
@@ -12,10 +13,40 @@ extension Tensor {
         }
         precondition(Tensor.count(newShape) == count, "reshape: \(shape) (\(count) elements) to \(newShape)")
         if newShape == shape { return self }
-        let source = isContiguous ? self : contiguous()
         let oldShape = shape
-        return Tensor(storage: source.storage, shape: newShape, offset: source.offset)
-            .recorded("reshape", [source]) { g in [g.reshape(oldShape)] }
+        guard let viewStrides = Tensor.viewStrides(shape, strides, newShape) else {
+            return contiguous().reshape(newShape)
+        }
+        return Tensor(storage: storage, shape: newShape, strides: viewStrides, offset: offset)
+            .recorded("reshape", [self]) { g in [g.reshape(oldShape)] }
+    }
+
+    /// Strides that show the same elements in `newShape` without copying, or nil
+    /// when the layout does not allow it (PyTorch's `computeStride`: each run of
+    /// dimensions that is dense in memory may be split or merged freely).
+    static func viewStrides(_ oldShape: [Int], _ oldStrides: [Int], _ newShape: [Int]) -> [Int]? {
+        if oldShape.isEmpty || Tensor.count(oldShape) == 0 { return contiguousStrides(newShape) }
+        var newStrides = [Int](repeating: 0, count: newShape.count)
+        var viewD = newShape.count - 1
+        var chunkBase = oldStrides[oldShape.count - 1]
+        var tensorCount = 1, viewCount = 1
+        for d in stride(from: oldShape.count - 1, through: 0, by: -1) {
+            tensorCount *= oldShape[d]
+            let runEnds = d == 0 || (oldShape[d - 1] != 1 && oldStrides[d - 1] != tensorCount * chunkBase)
+            guard runEnds else { continue }
+            while viewD >= 0 && (viewCount < tensorCount || newShape[viewD] == 1) {
+                newStrides[viewD] = viewCount * chunkBase
+                viewCount *= newShape[viewD]
+                viewD -= 1
+            }
+            if viewCount != tensorCount { return nil }
+            if d > 0 {
+                chunkBase = oldStrides[d - 1]
+                tensorCount = 1
+                viewCount = 1
+            }
+        }
+        return viewD == -1 ? newStrides : nil
     }
 
     public func flatten(from start: Int = 0, through end: Int = -1) -> Tensor {

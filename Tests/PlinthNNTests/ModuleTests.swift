@@ -66,6 +66,13 @@ final class ModuleTests: XCTestCase {
         XCTAssertLessThanOrEqual(lin.weight.abs().max().item(), 0.1)
     }
 
+    func testCrossAttentionAgreesWithSelfAttention() {
+        let attn = MultiheadAttention(8, heads: 2, generator: RandomGenerator(seed: 4))
+        let x = Tensor.randn([2, 3, 8], generator: RandomGenerator(seed: 5))
+        let a = attn(x).toArray(), c = attn(query: x, key: x, value: x).toArray()
+        XCTAssertLessThanOrEqual(zip(a, c).map { abs($0 - $1) }.max()!, 1e-5)
+    }
+
     func testSaveAndLoadRoundTrip() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-module-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

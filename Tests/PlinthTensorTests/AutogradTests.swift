@@ -60,6 +60,29 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(x.permute([1, 0]).reshape([-1]).toArray(), t.contiguous().toArray())
     }
 
+    func testReshapeKeepsViewsWhenStridesAllow() {
+        let x = Tensor.arange(0, 24).reshape([2, 3, 4])
+        let slice = x.narrow(2, 1, 2)                     // [2, 3, 2], not contiguous
+        let unsqueezed = slice.unsqueeze(1).squeeze(1)
+        XCTAssertTrue(unsqueezed.storage === x.storage)
+        let merged = x.narrow(0, 1, 1).reshape([3, 4])    // dense run: still a view
+        XCTAssertTrue(merged.storage === x.storage)
+        XCTAssertEqual(merged.toArray(), Array(12..<24).map(Float.init))
+        let copied = x.transpose(1, 2).reshape([2, 12])   // no view possible: a copy with the right order
+        XCTAssertFalse(copied.storage === x.storage)
+        XCTAssertEqual(copied.toArray().prefix(4), [0, 4, 8, 1])
+    }
+
+    func testPackedSelfAttentionMatchesHeadViews() {
+        let (b, t, h, e) = (2, 5, 3, 4)
+        let qkv = Tensor.randn([b, t, 3 * h * e], generator: RandomGenerator(seed: 8))
+        let heads = qkv.reshape([b, t, 3, h, e]).permute([2, 0, 3, 1, 4])      // [3, B, H, T, E]
+        let (q, k, v) = (heads.narrow(0, 0, 1).squeeze(0), heads.narrow(0, 1, 1).squeeze(0), heads.narrow(0, 2, 1).squeeze(0))
+        let reference = Tensor.scaledDotProductAttention(q, k, v, causal: true).transpose(1, 2).reshape([b, t, h * e])
+        let packed = Tensor.selfAttention(packed: qkv, heads: h, causal: true)
+        XCTAssertLessThanOrEqual(zip(reference.toArray(), packed.toArray()).map { abs($0 - $1) }.max()!, 1e-6)
+    }
+
     func testCreationAndDeterminism() {
         XCTAssertEqual(Tensor.eye(2).toArray(), [1, 0, 0, 1])
         XCTAssertEqual(Tensor.arange(1, 2, step: 0.25).toArray(), [1, 1.25, 1.5, 1.75])

@@ -90,6 +90,10 @@ final class GradientCheckTests: XCTestCase {
         assertGrad("masked attention", [randn([2, 2, 4, 3]), randn([2, 2, 5, 3]), randn([2, 2, 5, 3])]) {
             Tensor.scaledDotProductAttention($0[0], $0[1], $0[2], mask: mask)
         }
+        assertGrad("packed self-attention", [randn([2, 4, 12])]) { Tensor.selfAttention(packed: $0[0], heads: 2) }
+        assertGrad("packed causal, masked", [randn([2, 5, 6])]) {
+            Tensor.selfAttention(packed: $0[0], heads: 1, mask: Tensor.keyPaddingMask(lengths: [5, 3], maxLength: 5), causal: true)
+        }
         // Head views of a fused projection are read in place (strided rows).
         assertGrad("strided attention", [randn([2, 5, 3, 2, 4])]) { x in
             let qkv = x[0].permute([2, 0, 3, 1, 4])  // [3, B, H, T, E]

@@ -554,9 +554,10 @@ static void check_layer_norm(void) {
           record(s_st, err_ulps(mean[r], mu, mabs), mu);
           record(s_st, err_ulps(rstd[r], rs, 0), rs);
           double mg = 0, mgx = 0, ag = 0, agx = 0;
-          // x - mean cancels: the size of xhat's terms is (|x| + |mean|) rstd.
+          // x - mean cancels, and mean is a sum: the size of xhat's terms is taken as
+          // (|x| + mean |x|) rstd.
           for (int64_t c = 0; c < cols; c++) {
-            double xh = (xr[c] - mu) * rs, xt = (fabs(xr[c]) + fabs(mu)) * rs;
+            double xh = (xr[c] - mu) * rs, xt = (fabs(xr[c]) + mabs) * rs;
             double ww = affine ? w[c] : 1, bb = affine ? b[c] : 0;
             record(s_y, err_ulps(y[r * cols + c], xh * ww + bb, xt * fabs(ww) + fabs(bb)), xh);
             double g = gy[r * cols + c] * ww;
@@ -566,7 +567,7 @@ static void check_layer_norm(void) {
           }
           mg /= cols, mgx /= cols, ag /= cols, agx /= cols;
           for (int64_t c = 0; c < cols; c++) {
-            double xh = (xr[c] - mu) * rs, xt = (fabs(xr[c]) + fabs(mu)) * rs;
+            double xh = (xr[c] - mu) * rs, xt = (fabs(xr[c]) + mabs) * rs;
             double g = gy[r * cols + c] * (affine ? w[c] : 1);
             double ref = rs * (g - mg - xh * mgx), scale = rs * (fabs(g) + ag + xt * agx);
             record(s_gx, err_ulps(gx[r * cols + c], ref, scale), xh);

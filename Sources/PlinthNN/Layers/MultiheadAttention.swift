@@ -30,12 +30,8 @@ public final class MultiheadAttention: Module {
 
     /// Self-attention: x [B, T, D] -> [B, T, D].
     public func callAsFunction(_ x: Tensor, mask: Tensor? = nil, causal: Bool = false) -> Tensor {
-        let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
-        let e = d / heads
-        let qkv = Tensor.linear(x, inProjWeight, inProjBias)              // [B, T, 3D]
-            .reshape([b, t, 3, heads, e]).permute([2, 0, 3, 1, 4])        // [3, B, H, T, E]
-        let (q, k, v) = (qkv.narrow(0, 0, 1).squeeze(0), qkv.narrow(0, 1, 1).squeeze(0), qkv.narrow(0, 2, 1).squeeze(0))
-        return attend(q, k, v, b: b, t: t, mask: mask, causal: causal)
+        let qkv = Tensor.linear(x, inProjWeight, inProjBias)                              // [B, T, 3D]
+        return outProj(Tensor.selfAttention(packed: qkv, heads: heads, mask: mask, causal: causal))  // [B, T, D]
     }
 
     /// Cross-attention: query [B, T, D], key and value [B, S, D] -> [B, T, D].
@@ -46,11 +42,7 @@ public final class MultiheadAttention: Module {
             Tensor.linear(x, inProjWeight.narrow(0, i * d, d), inProjBias.narrow(0, i * d, d))
                 .reshape([b, x.shape[1], heads, e]).transpose(1, 2)       // [B, H, T|S, E]
         }
-        return attend(project(query, 0), project(key, 1), project(value, 2), b: b, t: t, mask: mask, causal: false)
-    }
-
-    private func attend(_ q: Tensor, _ k: Tensor, _ v: Tensor, b: Int, t: Int, mask: Tensor?, causal: Bool) -> Tensor {
-        let o = Tensor.scaledDotProductAttention(q, k, v, mask: mask, causal: causal)  // [B, H, T, E]
-        return outProj(o.transpose(1, 2).reshape([b, t, -1]))                         // [B, T, D]
+        let o = Tensor.scaledDotProductAttention(project(query, 0), project(key, 1), project(value, 2), mask: mask)
+        return outProj(o.transpose(1, 2).reshape([b, t, d]))                             // [B, T, D]
     }
 }

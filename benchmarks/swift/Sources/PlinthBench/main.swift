@@ -58,6 +58,8 @@ case "block":
           "median_ms": ["fwd": median(fwd) * 1e3, "bwd": median(bwd) * 1e3, "total": median(total) * 1e3],
           "peak_mb": Double(Memory.peakKiB - baseline) / 1024, "baseline_mb": Double(baseline) / 1024,
           "peak_method": method])
+case "ops":
+    profileOps()
 default:
     print("usage: plinth-bench gemm | block [--blocks N] [--iters N] [--warmup N]")
     exit(2)
