@@ -4,6 +4,13 @@
 #   scripts/setup.sh            system libraries for building and testing
 #   scripts/setup.sh --python   also the pinned Python reference stack used by
 #                               the fixture generators and benchmarks
+#   scripts/setup.sh --blas scipy-openblas
+#                               use OpenBLAS 0.3.34 from the scipy-openblas32 wheel
+#                               for matmul (faster here; see benchmarks/RESULTS.md)
+#   scripts/setup.sh --blas openblas
+#                               back to Debian's OpenBLAS (the default)
+# The BLAS choice is written to /etc/plinth/blas, which Plinth reads at start-up
+# (PLINTH_BLAS in the environment overrides it); no rebuild is needed.
 set -euo pipefail
 
 packages=(
@@ -24,8 +31,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--python" ]; then
-  # CPU torch ships as a wheel on these machines; everything else is pinned from PyPI.
-  python3 -m pip install -q --find-links /opt/wheels torch==2.13.0+cpu
-  python3 -m pip install -q numpy==2.4.6 safetensors==0.7.0
+python=0
+blas=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --python) python=1 ;;
+    --blas) blas="${2:?--blas needs openblas or scipy-openblas}"; shift ;;
+    *) echo "setup.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+case "$blas" in
+  "") ;;
+  openblas) rm -f /etc/plinth/blas ;;
+  scipy-openblas)
+    prefix=/opt/plinth-blas/scipy-openblas
+    python3 -m pip install -q --disable-pip-version-check --prefix "$prefix" --ignore-installed scipy-openblas32==0.3.34.481.3
+    lib=$(ls "$prefix"/lib/python3*/site-packages/scipy_openblas32/lib/libscipy_openblas*.so | head -n 1)
+    mkdir -p /etc/plinth
+    echo "$lib" > /etc/plinth/blas.tmp && mv /etc/plinth/blas.tmp /etc/plinth/blas
+    echo "Plinth will use $lib"
+    ;;
+  *) echo "setup.sh: unknown BLAS '$blas' (openblas or scipy-openblas)" >&2; exit 2 ;;
+esac
+
+if [ "$python" = 1 ]; then
+  # CPU torch ships as a wheel on these machines (/opt/wheels); the rest is pinned from PyPI.
+  python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels \
+    -r "$(dirname "$0")/fixtures/requirements.txt"
 fi

@@ -3,9 +3,9 @@
 //
 // Kernels use clang/GCC vector extensions on 16 floats. The same source compiles to
 // one zmm register per operation under AVX-512, two ymm under AVX2 and four xmm on
-// baseline x86-64, so one body serves all three variants without intrinsics, and it
-// vectorizes at every optimization level that inlines (no reliance on the loop
-// vectorizer, whose alias checks would also reject the in-place case x == y).
+// baseline x86-64, so one body serves all three variants without intrinsics. The code
+// is vector code by construction: nothing relies on the loop vectorizer, whose alias
+// checks would also send the in-place case (y == x) down a scalar path.
 #ifndef PK_SIMD_H
 #define PK_SIMD_H
 
@@ -20,6 +20,7 @@
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t vi16 __attribute__((vector_size(64)));
 typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t vi8 __attribute__((vector_size(32)));
 typedef double v8d __attribute__((vector_size(64)));
 typedef int64_t vl8 __attribute__((vector_size(64)));
 
@@ -119,9 +120,12 @@ PK_INLINE float v_hsum(v16 v) {
   float b1 = (a[1] + a[5]) + (a[3] + a[7]);
   return b0 + b1;
 }
-PK_INLINE float v_hmax(v16 v) {  // nan lanes are ignored; callers track nan
-  float m = v[0];
-  for (int i = 1; i < PK_W; i++) m = v[i] > m ? v[i] : m;
+PK_INLINE float v_hmax(v16 v) {  // callers track nan separately
+  v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+  v8 b = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  a = (v8)(((a > b) & (vi8)a) | (~(a > b) & (vi8)b));
+  float m = a[0];
+  for (int i = 1; i < 8; i++) m = a[i] > m ? a[i] : m;
   return m;
 }
 

@@ -6,46 +6,58 @@
 // ---- Summation ----
 //
 // Sums use four vector accumulators (64 independent partial sums, enough to hide add
-// latency), and combine 1024-element blocks pairwise, so rounding error grows like
-// log(n) rather than n while the inner loop stays a plain stream of adds.
+// latency) within 1024-element blocks, and add block sums pairwise, so rounding error
+// grows like log(n) rather than n while the inner loop stays a plain stream of adds.
 
 enum { T_SUM, T_DOT, T_SQDEV, T_EXPDEV };
 
-// The summed term: x, x*y, (x - c)^2 or exp(x - c).
-PK_INLINE v16 v_term(int op, v16 x, v16 y, float c) {
+// acc plus the term over span sp: x, x*y, (x - c)^2 or exp(x - c), with stale lanes
+// contributing 0. Written as one expression per case so multiply-adds fuse. T_EXPDEV
+// also stores its terms to out when out is non-null (softmax keeps them).
+PK_INLINE v16 v_accumulate(int op, v16 acc, const float *x, const float *y, float c, float *out,
+                           Span sp) {
+  v16 a = v_span_load(x, sp, 0.0f), b = y ? v_span_load(y, sp, 0.0f) : v_splat(0.0f);
   switch (op) {
-    case T_SUM: return x;
-    case T_DOT: return x * y;
-    case T_SQDEV: return (x - c) * (x - c);
-    default: return v_exp(x - c);
+    case T_SUM: return acc + v_fresh(sp, a);
+    case T_DOT: return acc + v_fresh(sp, a) * v_fresh(sp, b);
+    case T_SQDEV: {
+      v16 d = v_fresh(sp, a - c);
+      return acc + d * d;
+    }
+    default: {
+      v16 e = v_exp(a - c);
+      if (out) v_span_store(out, sp, e);
+      return acc + v_fresh(sp, e);
+    }
   }
 }
 
-// The term over span sp, zero in stale lanes. T_EXPDEV also stores it to out when out
-// is non-null (softmax keeps the exponentials).
-PK_INLINE v16 v_term_at(int op, const float *x, const float *y, float c, float *out, Span sp) {
-  v16 t = v_term(op, v_span_load(x, sp, 0.0f), y ? v_span_load(y, sp, 0.0f) : v_splat(0.0f), c);
-  if (out) v_span_store(out, sp, t);
-  return v_fresh(sp, t);
+// Sum of the terms over [b, end) as 16 lanes, in four independent accumulators.
+// The row's tail, if any, is in the last block: n is the row length.
+PK_INLINE v16 v_block_sum(int op, const float *x, const float *y, float c, float *out,
+                          int64_t b, int64_t end, int64_t n) {
+  v16 s0 = v_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int64_t i = b;
+  for (; i + 4 * PK_W <= end; i += 4 * PK_W) {
+    s0 = v_accumulate(op, s0, x, y, c, out, v_full(i));
+    s1 = v_accumulate(op, s1, x, y, c, out, v_full(i + PK_W));
+    s2 = v_accumulate(op, s2, x, y, c, out, v_full(i + 2 * PK_W));
+    s3 = v_accumulate(op, s3, x, y, c, out, v_full(i + 3 * PK_W));
+  }
+  for (; i + PK_W <= end; i += PK_W) s0 = v_accumulate(op, s0, x, y, c, out, v_full(i));
+  if (i < end) s1 = v_accumulate(op, s1, x, y, c, out, v_tail(n));
+  return (s0 + s1) + (s2 + s3);
 }
 
-// Sum of the terms over [0, n).
+// Sum of the terms over [0, n). Rows up to 1024 elements are one block; longer ones
+// add their 1024-element block sums pairwise.
 PK_INLINE float v_reduce(int op, const float *x, const float *y, float c, float *out, int64_t n) {
+  if (n <= 1024) return v_hsum(v_block_sum(op, x, y, c, out, 0, n, n));
   v16 stack[64];  // pending block sums, each covering twice the blocks of the next
   int depth = 0;
   int64_t blocks = 0;
   for (int64_t b = 0; b < n; b += 1024) {
-    int64_t end = n - b < 1024 ? n : b + 1024, i = b;
-    v16 s0 = v_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
-    for (; i + 4 * PK_W <= end; i += 4 * PK_W) {
-      s0 += v_term_at(op, x, y, c, out, v_full(i));
-      s1 += v_term_at(op, x, y, c, out, v_full(i + PK_W));
-      s2 += v_term_at(op, x, y, c, out, v_full(i + 2 * PK_W));
-      s3 += v_term_at(op, x, y, c, out, v_full(i + 3 * PK_W));
-    }
-    for (; i + PK_W <= end; i += PK_W) s0 += v_term_at(op, x, y, c, out, v_full(i));
-    if (i < end) s1 += v_term_at(op, x, y, c, out, v_tail(n));  // only in the last block
-    v16 s = (s0 + s1) + (s2 + s3);
+    v16 s = v_block_sum(op, x, y, c, out, b, n - b < 1024 ? n : b + 1024, n);
     // Binary-counter merge: block number `blocks` closes one pair per trailing 1 bit.
     for (int64_t count = blocks++; count & 1; count >>= 1) s = stack[--depth] + s;
     stack[depth++] = s;

@@ -1,3 +1,4 @@
+import Foundation
 import PlinthKernels
 
 extension Tensor {
@@ -43,5 +44,3 @@ extension Tensor {
         return (d * d).mean()
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An n-dimensional array of Float32 values: storage plus shape, strides and offset.
 ///
 /// Reshape, transpose, permute, slicing and expand return views that share the
@@ -109,8 +111,6 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(shape: \(shape), [\(shown)\(values.count > 8 ? ", ..." : "")])"
     }
 }
-
-import Foundation
 
 /// Copies the elements of a strided layout into another strided layout of the
 /// same shape. Dimensions that are mergeable on both sides are merged first, so

@@ -33,7 +33,7 @@ final class AutogradTests: XCTestCase {
         let x = Tensor([1, 2, 3, 4], shape: [2, 2], requiresGrad: true)
         let y = withNoGrad { x * 3 }
         XCTAssertFalse(y.requiresGrad)
-        XCTAssertFalse(Autograd.isEnabled == false)
+        XCTAssertTrue(Autograd.isEnabled)
         XCTAssertFalse(x.detach().requiresGrad)
         // A gradient through a transposed, sliced view lands in the right places.
         x.T.narrow(0, 1, 1).sum().backward()  // second row of x^T = second column of x
@@ -110,6 +110,12 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(x.logSoftmax().exp().sum(dim: 1).toArray()[0], 1, accuracy: 1e-5)
         // Large inputs stay finite (max-subtracted).
         XCTAssertFalse(Tensor([1000, 1001], shape: [1, 2]).softmax().toArray().contains { $0.isNaN })
+    }
+
+    func testReleasedBuffersAreReused() {
+        var first: UnsafeMutablePointer<Float>?
+        do { first = Storage(count: 12345).pointer }
+        XCTAssertEqual(Storage(count: 12345).pointer, first, "a released buffer of the same size comes back")
     }
 
     func testThreadCountDoesNotChangeElementwiseResults() {

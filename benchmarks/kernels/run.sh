@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds kernel_check with the PlinthKernels sources as SwiftPM would (plain -O2, no
-# -march) and runs it: first the accuracy checks with the kernel variant capped at
-# baseline and at AVX2 (PK_FORCE_ISA is a define only this test uses), printing their
-# tables only on failure, then the full check and speed table for this CPU's variant.
+# Builds kernel_check with the PlinthKernels sources the way SwiftPM's release build
+# compiles them (-O2 -fPIC -fno-omit-frame-pointer, no -march) and runs it: first the
+# accuracy checks with the kernel variant capped at baseline and at AVX2 (PK_FORCE_ISA
+# is a define only this test uses), showing their tables only on failure, then the
+# full check and the speed table for this CPU's own variant.
 #   benchmarks/kernels/run.sh [--no-bench] [--exhaustive STRIDE]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +14,7 @@ trap 'rm -rf "$out"' EXIT
 
 build() {  # build NAME [flags...]
   local name="$1"; shift
-  "$cc" -O2 -Wall -Wextra "$@" -I"$src/include" -I"$src" \
+  "$cc" -O2 -fPIC -fno-omit-frame-pointer -Wall -Wextra "$@" -I"$src/include" -I"$src" \
     "$here/kernel_check.c" "$src"/*.c -lm -o "$out/$name"
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PlinthKernels
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter 2019), matching
@@ -53,5 +54,3 @@ public final class AdamW: Optimizer {
         stepCount = Int(step.item())
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import Plinth
 
 /// Times the ops of one block at benchmark shapes, to find hot spots.
@@ -38,4 +39,3 @@ func profileOps() {
     stage("block") { block($0) }
 }
 
-import Foundation

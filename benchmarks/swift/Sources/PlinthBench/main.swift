@@ -1,6 +1,6 @@
 // Plinth's side of benchmarks/run.sh. Prints one "JSON {...}" line per measurement.
 //
-//   plinth-bench gemm                 sgemm GFLOP/s through Tensor.matmul at transformer shapes
+//   plinth-bench gemm [SHAPES]        sgemm GFLOP/s through Tensor.matmul (benchmarks/blas/shapes.txt)
 //   plinth-bench block --blocks 6     forward+backward of ResidualAttentionBlocks, [32, 197, 384]
 //
 // Threads come from PLINTH_NUM_THREADS (Plinth and OpenBLAS alike).
@@ -20,20 +20,29 @@ func emit(_ object: [String: Any]) {
 
 switch args.first {
 case "gemm":
-    // (M, N, K) for batch 32 x 197 tokens, width 384: projections and their weight gradients.
-    let shapes = [(6304, 1152, 384), (6304, 384, 384), (6304, 1536, 384), (6304, 384, 1536), (384, 1536, 6304),
-                  (2048, 2048, 2048)]
-    for (m, n, k) in shapes {
-        let a = Tensor.randn([m, k]), b = Tensor.randn([k, n])
+    // Same shapes and output columns as benchmarks/blas/sgemm_bench.c: name, shape,
+    // transA, transB, M, N, K, threads, median/min/max GFLOP/s, forced.
+    let path = args.dropFirst().first ?? "benchmarks/blas/shapes.txt"
+    let defaultThreads = Threads.count
+    for line in try! String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard f.count == 7, let m = Int(f[3]), let n = Int(f[4]), let k = Int(f[5]), let th = Int(f[6]) else { continue }
+        Threads.setCount(th == 0 ? defaultThreads : th)
+        // op(A) [M, K] and op(B) [K, N] as transposed views where the shape says T.
+        let a = f[1] == "T" ? Tensor.randn([k, m]).T : Tensor.randn([m, k])
+        let b = f[2] == "T" ? Tensor.randn([n, k]).T : Tensor.randn([k, n])
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        let calls = max(1, Int(0.1 / (flops / 100e9)))
         _ = Tensor.matmul(a, b)
-        var times: [Double] = []
+        var rates: [Double] = []
         for _ in 0..<7 {
             let t0 = now()
-            _ = Tensor.matmul(a, b)
-            times.append(now() - t0)
+            for _ in 0..<calls { _ = Tensor.matmul(a, b) }
+            rates.append(flops * Double(calls) / (now() - t0) / 1e9)
         }
-        let gflops = 2 * Double(m) * Double(n) * Double(k) / median(times) / 1e9
-        emit(["name": "gemm", "m": m, "n": n, "k": k, "threads": Threads.count, "gflops": gflops])
+        rates.sort()
+        print(String(format: "plinth\t%@\t%@\t%@\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t0", String(f[0]), String(f[1]),
+                     String(f[2]), m, n, k, Threads.count, median(rates), rates.first!, rates.last!))
     }
 case "block":
     let blocks = option("--blocks", 1), iters = option("--iters", 5), warmup = option("--warmup", 2)
@@ -61,6 +70,6 @@ case "block":
 case "ops":
     profileOps()
 default:
-    print("usage: plinth-bench gemm | block [--blocks N] [--iters N] [--warmup N]")
+    print("usage: plinth-bench gemm [SHAPES] | block [--blocks N] [--iters N] [--warmup N] | ops")
     exit(2)
 }
