@@ -9,7 +9,14 @@
 //   variant is chosen once at load time from the CPU's features, so no
 //   per-machine build flags are needed.
 // - Transcendentals are accurate to a few ulp of the correctly rounded result
-//   over the whole float range, including inf, nan and overflow.
+//   over the whole float range, including inf, nan and overflow
+//   (benchmarks/kernels/run.sh measures every function against libm).
+// - Special values follow PyTorch: maximum, minimum and clamp propagate nan
+//   (clamp returns hi when lo > hi); relu(nan) is nan and relu_backward passes
+//   gy where x is nan; pk_max_rows reports the first nan; softmax of an all
+//   -inf row is nan and its logsumexp -inf.
+// - Results may differ in the last bit between variants (AVX2 and AVX-512 fuse
+//   multiply-adds); on one machine they are deterministic.
 #ifndef PLINTH_KERNELS_H
 #define PLINTH_KERNELS_H
 
