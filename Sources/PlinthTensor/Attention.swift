@@ -26,41 +26,57 @@ struct AttentionShape {
     let mask: Tensor?
 }
 
+/// Writes the scaled, masked scores of head `bh` into `p` [Tq, Tk]:
+/// `q k^T * scale + mask`, with -inf above the diagonal when causal.
+private func attentionScores(_ s: AttentionShape, _ bh: Int, q: HeadLayout, k: HeadLayout, into p: UnsafeMutablePointer<Float>) {
+    let (tq, tk) = (s.tq, s.tk)
+    sgemm(false, true, tq, tk, s.e, alpha: s.scale, q.at(bh, heads: s.h), q.row, k.at(bh, heads: s.h), k.row, p, tk)
+    if let m = s.mask {
+        let mp = m.pointer + (bh / s.h) * m.strides[0] + (bh % s.h) * m.strides[1]
+        for i in 0..<tq { for j in 0..<tk { p[i * tk + j] += mp[i * m.strides[2] + j * m.strides[3]] } }
+    }
+    if s.causal { for i in 0..<tq where i + 1 < tk { for j in (i + 1)..<tk { p[i * tk + j] = -.infinity } } }
+}
+
 /// softmax(q k^T * scale + mask) v for every (batch, head), in parallel over
-/// heads with single-threaded BLAS. Returns the probabilities [B, H, Tq, Tk]
-/// for the backward pass.
+/// heads with single-threaded BLAS. Returns the log-sum-exp of each score row
+/// [B, H, Tq]: the backward pass recomputes the probabilities from it instead
+/// of keeping B*H*Tq*Tk of them alive (as PyTorch's fused CPU kernel does).
 func attentionForward(_ s: AttentionShape, q: HeadLayout, k: HeadLayout, v: HeadLayout, out: HeadLayout) -> Tensor {
-    let probs = Tensor(uninitialized: [s.b, s.h, s.tq, s.tk])
+    let lse = Tensor(uninitialized: [s.b, s.h, s.tq])
     let (tq, tk) = (s.tq, s.tk)
     Threads.withSingleThreadedBLAS {
         Threads.parallelFor(s.b * s.h) { r in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            defer { p.deallocate() }
             for bh in r {
-                let p = probs.pointer + bh * tq * tk
-                sgemm(false, true, tq, tk, s.e, alpha: s.scale, q.at(bh, heads: s.h), q.row, k.at(bh, heads: s.h), k.row, p, tk)
-                if let m = s.mask {
-                    let mp = m.pointer + (bh / s.h) * m.strides[0] + (bh % s.h) * m.strides[1]
-                    for i in 0..<tq { for j in 0..<tk { p[i * tk + j] += mp[i * m.strides[2] + j * m.strides[3]] } }
-                }
-                if s.causal { for i in 0..<tq where i + 1 < tk { for j in (i + 1)..<tk { p[i * tk + j] = -.infinity } } }
+                attentionScores(s, bh, q: q, k: k, into: p)
+                pk_logsumexp_rows(p, lse.pointer + bh * tq, Int64(tq), Int64(tk))
                 pk_softmax_rows(p, p, Int64(tq), Int64(tk))
                 sgemm(false, false, tq, s.ev, tk, p, tk, v.at(bh, heads: s.h), v.row, out.at(bh, heads: s.h), out.row)
             }
         }
     }
-    return probs
+    return lse
 }
 
 /// Gradients of `attentionForward` for upstream gradient `g`, written into the
 /// gq, gk, gv layouts (every element of each is overwritten).
-func attentionBackward(_ s: AttentionShape, probs: Tensor, q: HeadLayout, k: HeadLayout, v: HeadLayout, g: HeadLayout,
+func attentionBackward(_ s: AttentionShape, lse: Tensor, q: HeadLayout, k: HeadLayout, v: HeadLayout, g: HeadLayout,
                        gq: HeadLayout, gk: HeadLayout, gv: HeadLayout) {
     let (tq, tk) = (s.tq, s.tk)
     Threads.withSingleThreadedBLAS {
         Threads.parallelFor(s.b * s.h) { r in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
-            defer { ds.deallocate() }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 * tq * tk)
+            defer { p.deallocate() }
+            let ds = p + tq * tk
             for bh in r {
-                let p = probs.pointer + bh * tq * tk
+                // P = exp(S - lse), recomputed row by row.
+                attentionScores(s, bh, q: q, k: k, into: p)
+                for i in 0..<tq {
+                    pk_add_scalar(p + i * tk, -lse.pointer[bh * tq + i], p + i * tk, Int64(tk))
+                    pk_exp(p + i * tk, p + i * tk, Int64(tk))
+                }
                 let go = g.at(bh, heads: s.h)
                 // dV = P^T dO; dP = dO V^T; dS = softmax'(dP); dQ = s dS K; dK = s dS^T Q.
                 sgemm(true, false, tk, s.ev, tq, p, tk, go, g.row, gv.at(bh, heads: s.h), gv.row)
@@ -99,11 +115,11 @@ extension Tensor {
                                causal: causal, mask: mask.map { $0.expandView([b, h, tq, tk]) })
         let storage = Tensor(uninitialized: [b, tq, h, ev])
         let out = Tensor(storage: storage.storage, shape: [b, h, tq, ev], strides: [tq * h * ev, ev, h * ev, 1])
-        let probs = attentionForward(s, q: HeadLayout(qd), k: HeadLayout(kd), v: HeadLayout(vd), out: HeadLayout(out))
+        let lse = attentionForward(s, q: HeadLayout(qd), k: HeadLayout(kd), v: HeadLayout(vd), out: HeadLayout(out))
         return out.recorded("attention", [q, k, v]) { g in
             let gq = Tensor(uninitialized: [b, h, tq, e]), gk = Tensor(uninitialized: [b, h, tk, e])
             let gv = Tensor(uninitialized: [b, h, tk, ev])
-            attentionBackward(s, probs: probs, q: HeadLayout(qd), k: HeadLayout(kd), v: HeadLayout(vd),
+            attentionBackward(s, lse: lse, q: HeadLayout(qd), k: HeadLayout(kd), v: HeadLayout(vd),
                               g: HeadLayout(dense(g)), gq: HeadLayout(gq), gk: HeadLayout(gk), gv: HeadLayout(gv))
             return [gq, gk, gv]
         }
@@ -126,12 +142,12 @@ extension Tensor {
             HeadLayout(base.pointer + i * d, batch: t * width, head: e, row: width)
         }
         let out = Tensor(uninitialized: [b, t, d])
-        let probs = attentionForward(s, q: part(x, 0, width: 3 * d), k: part(x, 1, width: 3 * d), v: part(x, 2, width: 3 * d),
+        let lse = attentionForward(s, q: part(x, 0, width: 3 * d), k: part(x, 1, width: 3 * d), v: part(x, 2, width: 3 * d),
                                      out: part(out, 0, width: d))
         return out.recorded("self_attention", [qkv]) { g in
             let gc = g.contiguousData()
             let gx = Tensor(uninitialized: [b, t, 3 * d])
-            attentionBackward(s, probs: probs, q: part(x, 0, width: 3 * d), k: part(x, 1, width: 3 * d),
+            attentionBackward(s, lse: lse, q: part(x, 0, width: 3 * d), k: part(x, 1, width: 3 * d),
                               v: part(x, 2, width: 3 * d), g: part(gc, 0, width: d),
                               gq: part(gx, 0, width: 3 * d), gk: part(gx, 1, width: 3 * d), gv: part(gx, 2, width: 3 * d))
             return [gx]

@@ -14,6 +14,7 @@
 #   OUT=/tmp/plinth-blas-bench   where results.tsv / results.json / sgemm_bench go
 #   MAX_OTHER=0.10 a timed sample is dropped and retaken when other processes
 #                  used more than this fraction of the machine during it
+#   STAT=best      across rounds: best (default) or median of the per-round medians
 #   QUIET_WAIT=120 before each backend, wait up to this many seconds for a
 #                  2 s window in which the machine is idle (< 5% busy)
 #
@@ -92,6 +93,6 @@ echo "backends ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 sort -u "$OUT/info.txt" | grep '^#' | sed 's/^# /  /'
 "$PY" -c 'import numpy; numpy.show_config()' 2>/dev/null | sed -n '/^  blas:/,/^  lapack:/p' | grep -E 'name|openblas configuration|version' | sed 's/^ */  numpy blas: /'
 echo
-"$PY" "$here/table.py" "$OUT/results.tsv" --baseline numpy --json "$OUT/results.json"
+"$PY" "$here/table.py" "$OUT/results.tsv" --baseline numpy --stat "${STAT:-best}" --json "$OUT/results.json"
 echo
 echo "raw: $OUT/results.tsv  json: $OUT/results.json"
