@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System libraries, installed by scripts/setup.sh.
@@ -23,7 +24,10 @@ let package = Package(
         .target(name: "PlinthKernels"),
         .target(name: "PlinthTensor", dependencies: ["CBLAS", "PlinthKernels"]),
         .target(name: "PlinthNN", dependencies: ["PlinthTensor"]),
-        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN"]),
+        .target(name: "PlinthModalities", dependencies: [
+            "PlinthTensor", "CPNG", "CJPEG", "CSndfile", .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities"]),
         .executableTarget(name: "plinth", dependencies: [
             "Plinth",
             "PlinthKernels",
@@ -33,6 +37,7 @@ let package = Package(
         .target(name: "PlinthTestSupport", dependencies: ["PlinthTensor", "PlinthNN"], path: "Tests/PlinthTestSupport"),
         .testTarget(name: "PlinthTensorTests", dependencies: ["PlinthTensor", "PlinthTestSupport"]),
         .testTarget(name: "PlinthNNTests", dependencies: ["PlinthNN", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthModalitiesTests", dependencies: ["PlinthModalities", "PlinthTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

@@ -1,4 +1,5 @@
 // `import Plinth` brings in every public Plinth module.
+@_exported import PlinthModalities
 @_exported import PlinthNN
 @_exported import PlinthTensor
 
