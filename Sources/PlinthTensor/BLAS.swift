@@ -13,7 +13,8 @@ import PlinthKernels
 /// predate a CPU fall back to slow generic kernels (0.3.21 runs this project's
 /// Emerald Rapids machines as "Prescott", at a seventh of their speed). Unless
 /// `OPENBLAS_CORETYPE` is set, Plinth sets it from the instruction set its own
-/// kernels detected (AVX-512: SkylakeX, AVX2: Haswell) before loading.
+/// kernels detected (AVX-512: SkylakeX, AVX2: Haswell) before loading, and
+/// likewise a short `OPENBLAS_THREAD_TIMEOUT`.
 public final class BLAS: @unchecked Sendable {
     public static let shared = BLAS()
 
@@ -36,6 +37,10 @@ public final class BLAS: @unchecked Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         var choice = env["PLINTH_BLAS"] ?? configured ?? "openblas"
         if choice.isEmpty || choice == "openblas" { choice = "libopenblas.so.0" }
+        // OpenBLAS's idle workers spin (sched_yield) for 2^28 cycles after each call,
+        // taking a core from Plinth's own parallel kernels in between; 2^4 makes
+        // them sleep at once (measured: a fifth of a block's CPU time was spinning).
+        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
         if env["OPENBLAS_CORETYPE"] == nil {
             switch String(cString: pk_isa()) {
             case "avx512": setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)

@@ -17,8 +17,9 @@ enum Memory {
 
     /// Resets the high-water mark to the current RSS; false if the kernel refuses.
     static func resetPeak() -> Bool {
-        FileManager.default.createFile(atPath: "/proc/self/clear_refs", contents: nil) &&
-            ((try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil)
+        guard let f = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(f) }
+        return fputs("5", f) >= 0 && fflush(f) == 0
     }
 }
 
