@@ -64,22 +64,8 @@ def read_status_kib():
     return out
 
 
-HZ = os.sysconf("SC_CLK_TCK")
-NCPU = os.sysconf("SC_NPROCESSORS_ONLN")
-
-
-def sys_busy():
-    """Busy jiffies of the whole machine: user nice system irq softirq steal."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
-
-
-def self_busy():
-    """utime + stime of this process (all threads), jiffies."""
-    with open("/proc/self/stat") as f:
-        rest = f.read().rsplit(")", 1)[1].split()
-    return int(rest[11]) + int(rest[12])
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from contention import HZ, NCPU, self_busy, sys_busy  # noqa: E402
 
 
 def reset_hwm():
