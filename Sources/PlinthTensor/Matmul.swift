@@ -84,8 +84,10 @@ extension Tensor {
         let rows = x.count / Swift.max(i, 1)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [o])
         if let bias {
-            let b = bias.contiguousData()
-            for r in 0..<rows { (out.pointer + r * o).update(from: b.pointer, count: o) }
+            let (pb, po) = (bias.contiguousData().pointer, out.pointer)
+            Threads.parallelFor(rows, grain: Swift.max(1, elementGrain / Swift.max(o, 1))) { r in
+                for row in r { (po + row * o).update(from: pb, count: o) }
+            }
         }
         sgemm(false, true, rows, o, i, xc.pointer, i, w.pointer, i, beta: bias == nil ? 0 : 1, out.pointer, o)
         return out.recorded("linear", bias.map { [x, weight, $0] } ?? [x, weight]) { g in
