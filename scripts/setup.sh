@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every system package Plinth needs on a fresh Debian machine (as root).
-# Safe to run twice: apt-get and pip skip what is already installed.
+# Installs every system package Plinth needs on a fresh Debian machine (as root)
+# and fetches the third-party tokenizer vocabularies into assets/vocab/.
+# Safe to run twice: apt-get, pip and fetch_vocab.sh skip what is already there.
 #   scripts/setup.sh            system libraries for building and testing
 #   scripts/setup.sh --python   also the pinned Python reference stack used by
 #                               the fixture generators and benchmarks
@@ -33,6 +34,7 @@ fi
 
 python=0
 blas=""
+here="$(cd "$(dirname "$0")" && pwd)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --python) python=1 ;;
@@ -41,6 +43,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+# Tokenizer vocabularies (OpenAI CLIP BPE, BERT uncased WordPiece) into assets/vocab/.
+"$here/fetch_vocab.sh"
 
 case "$blas" in
   "") ;;
@@ -58,6 +63,11 @@ esac
 
 if [ "$python" = 1 ]; then
   # CPU torch ships as a wheel on these machines (/opt/wheels); the rest is pinned from PyPI.
-  python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels \
-    -r "$(dirname "$0")/fixtures/requirements.txt"
+  fixtures="$here/fixtures"
+  python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels -r "$fixtures/requirements.txt"
+  # The modality stacks are pinned in full and installed without dependency
+  # resolution, so nothing can replace the CPU torch wheel.
+  for stack in image audio text; do
+    python3 -m pip install -q --disable-pip-version-check --no-deps -r "$fixtures/requirements-$stack.txt"
+  done
 fi
