@@ -1,0 +1,121 @@
+import Foundation
+
+/// OpenAI CLIP's tokenizer, reproducing open_clip 3.3.0 `SimpleTokenizer` / `open_clip.tokenize`
+/// token for token (checked against Tests/Fixtures/text/clip_tokenize.jsonl).
+///
+/// Pipeline: `TextCleaner.clipClean` (ftfy subset, html.unescape twice, whitespace collapse,
+/// lowercase) → `CLIPPreTokenizer.split` → UTF-8 bytes of each pre-token → `ByteLevelBPE`.
+/// `tokenize` then frames the ids as `[<start_of_text>] + ids + [<end_of_text>]`, truncates to
+/// the context length forcing the last kept id to `<end_of_text>`, and pads with id 0.
+///
+/// Layout of `tokenize`: `[T]` ids with T = `contextLength` (77 for CLIP); `attentionMask` is
+/// `[T]`, 1 up to and including `<end_of_text>`, 0 on padding (CLIP itself pools at the argmax
+/// id, i.e. the end token; the mask is for consumers that want one).
+/// Thread-safe: the BPE cache is locked.
+public struct CLIPTokenizer: Sendable {
+    public let bpe: ByteLevelBPE
+    public let contextLength: Int
+    public let startOfText: Int
+    public let endOfText: Int
+    public let specialTokens: [String]
+    /// Inputs longer than this many code points are rejected before any work (hostile input
+    /// bound: BPE is quadratic in a word's length, as in open_clip; a 65,536-letter word takes
+    /// about 10 s, a 20,000-letter one under 1 s).
+    public var maxInputScalars = 1 << 16
+
+    /// Merges kept from OpenAI's file: `merges[1:49152-256-2+1]` in SimpleTokenizer.
+    public static let clipMergeCount = 49152 - 256 - 2
+    public static let defaultSpecialTokens = ["<start_of_text>", "<end_of_text>"]
+
+    /// Wraps a BPE model whose vocabulary ends with `specialTokens` (start, end, then extras).
+    public init(bpe: ByteLevelBPE, contextLength: Int = 77, specialTokens: [String] = defaultSpecialTokens) throws {
+        guard contextLength >= 2 else { throw TextError.invalidArgument("context length \(contextLength) < 2") }
+        guard specialTokens.count >= 2, let sot = bpe.encoder[specialTokens[0]], let eot = bpe.encoder[specialTokens[1]]
+        else { throw TextError.invalidArgument("the BPE vocabulary lacks the special tokens \(specialTokens)") }
+        self.bpe = bpe
+        self.contextLength = contextLength
+        self.startOfText = sot
+        self.endOfText = eot
+        self.specialTokens = specialTokens
+    }
+
+    /// Loads OpenAI's merges file (decompressed `bpe_simple_vocab_16e6.txt`): 49,408 tokens,
+    /// `<start_of_text>` = 49406, `<end_of_text>` = 49407. Throws `TextError.vocabulary` naming
+    /// the file (and line) when it is missing or malformed.
+    public static func openAI(path: String, contextLength: Int = 77) throws -> CLIPTokenizer {
+        let merges = try ByteLevelBPE.loadMerges(path: path, mergeLimit: clipMergeCount)
+        return try CLIPTokenizer(bpe: ByteLevelBPE(merges: merges, specialTokens: defaultSpecialTokens),
+                                 contextLength: contextLength)
+    }
+
+    /// Loads a merges file written by `BPETrainer` (all merges kept).
+    public static func trained(path: String, contextLength: Int) throws -> CLIPTokenizer {
+        let merges = try ByteLevelBPE.loadMerges(path: path)
+        return try CLIPTokenizer(bpe: ByteLevelBPE(merges: merges, specialTokens: defaultSpecialTokens),
+                                 contextLength: contextLength)
+    }
+
+    /// Vocabulary size (49,408 for OpenAI CLIP).
+    public var vocabularySize: Int { bpe.decoder.count }
+
+    /// `SimpleTokenizer.encode`: ids without start/end tokens or padding.
+    public func encode(_ text: String) throws -> [Int] {
+        let count = text.unicodeScalars.count
+        guard count <= maxInputScalars else {
+            throw TextError.invalidArgument("text has \(count) code points, above the limit of \(maxInputScalars)")
+        }
+        let cleaned = TextCleaner.clipClean(text)
+        var ids: [Int] = []
+        for piece in CLIPPreTokenizer.split(cleaned, specialTokens: specialTokens) {
+            ids.append(contentsOf: bpe.encodeWord(piece))
+        }
+        return ids
+    }
+
+    /// Encodes raw bytes, which must be UTF-8; otherwise throws `TextError.invalidUTF8` with the
+    /// byte offset of the first invalid sequence.
+    public func encode(bytes: Data) throws -> [Int] {
+        try encode(UTF8Validation.decode(bytes))
+    }
+
+    /// `open_clip.tokenize(text, context_length)[0]`: `[T]` ids, zero padded, and the mask.
+    public func tokenize(_ text: String) throws -> (ids: [Int], attentionMask: [Int]) {
+        frame(try encode(text))
+    }
+
+    /// `tokenize` for raw UTF-8 bytes (throws `TextError.invalidUTF8` with the byte offset).
+    public func tokenize(bytes: Data) throws -> (ids: [Int], attentionMask: [Int]) {
+        frame(try encode(bytes: bytes))
+    }
+
+    /// Tokenizes a batch: `[B][T]` ids.
+    public func tokenize(_ texts: [String]) throws -> [[Int]] {
+        try texts.map { try tokenize($0).ids }
+    }
+
+    private func frame(_ body: [Int]) -> (ids: [Int], attentionMask: [Int]) {
+        var tokens = [startOfText] + body + [endOfText]
+        if tokens.count > contextLength {
+            tokens = Array(tokens.prefix(contextLength))
+            tokens[contextLength - 1] = endOfText
+        }
+        let pad = contextLength - tokens.count
+        return (tokens + [Int](repeating: 0, count: pad),
+                [Int](repeating: 1, count: tokens.count) + [Int](repeating: 0, count: pad))
+    }
+
+    /// `SimpleTokenizer.decode`: every id decoded (special tokens and padding included, as in
+    /// open_clip), "</w>" turned into a space. Throws for ids outside the vocabulary.
+    public func decode(_ ids: [Int]) throws -> String {
+        try bpe.decode(ids)
+    }
+
+    /// Decodes a `tokenize` row: drops `<start_of_text>`, stops at `<end_of_text>`, trims the
+    /// trailing space left by the last "</w>".
+    public func decodeTokenized(_ ids: [Int]) throws -> String {
+        var body = ids.first == startOfText ? Array(ids.dropFirst()) : ids
+        if let end = body.firstIndex(of: endOfText) { body = Array(body[..<end]) }
+        let text = try bpe.decode(body)
+        return text.hasSuffix(" ") ? String(text.dropLast()) : text
+    }
+}
