@@ -14,7 +14,8 @@ final class ModalityCardTests: XCTestCase {
         let whisper = try ModalityCards.load(AudioPreset.self, preset: "whisper")
         XCTAssertEqual(whisper.nFft, 400)
         XCTAssertEqual(try ModalityCards.load(TextPreset.self, preset: "clip").contextLength, 77)
-        for modality in ["image", "audio", "text"] {
+        XCTAssertEqual(try ModalityCards.presets("text"), ["bert-uncased", "clip"])
+        for modality in ["image", "audio"] {
             XCTAssertTrue(try ModalityCards.presets(modality).contains("small"), modality)
         }
     }

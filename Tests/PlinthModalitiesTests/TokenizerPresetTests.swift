@@ -25,6 +25,13 @@ final class TokenizerPresetTests: XCTestCase {
         XCTAssertEqual(try bert.decodeTokenized(batch.ids[0]), "hello, world!")
     }
 
+    func testCardPresetsLoad() throws {
+        let clip = try TextTokenizers.load(preset: ModalityCards.load(TextPreset.self, preset: "clip"))
+        XCTAssertEqual(try clip.tokenize("a photo of a cat").ids.count, 77)
+        let bert = try TextTokenizers.load(preset: ModalityCards.load(TextPreset.self, preset: "bert-uncased"))
+        XCTAssertEqual(try bert.tokenize("a photo of a cat").ids.prefix(2), [101, 1037])
+    }
+
     func testRejectsUnknownKindAndCasedText() {
         XCTAssertThrowsError(try TextTokenizers.load(kind: "sentencepiece", vocabulary: "x", contextLength: 8)) {
             XCTAssertTrue(String(describing: $0).contains("valid: bpe, clip_bpe, wordpiece"), "\($0)")

@@ -67,4 +67,11 @@ public enum TextTokenizers {
             throw TextError.invalidArgument("unknown text tokenizer '\(kind)' (valid: bpe, clip_bpe, wordpiece)")
         }
     }
+
+    /// The tokenizer of a text preset, its vocabulary resolved against the
+    /// repository root that holds `modalities/`.
+    public static func load(preset p: TextPreset) throws -> any TextTokenizer {
+        try load(kind: p.tokenizer, vocabulary: p.vocabulary, contextLength: p.contextLength, lowercase: p.lowercase,
+                 root: ModalityCards.directory.deletingLastPathComponent())
+    }
 }
