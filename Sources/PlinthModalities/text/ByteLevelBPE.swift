@@ -82,17 +82,7 @@ public final class ByteLevelBPE: @unchecked Sendable {
     /// keeps all. Throws `TextError.vocabulary` naming the file and 1-based line when the file is
     /// missing, not UTF-8, has no header, or a merge line is not exactly two symbols.
     public static func loadMerges(path: String, mergeLimit: Int? = nil) throws -> [(String, String)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TextError.vocabulary(
-                file: path, line: 0, message: "cannot read the merges file (run scripts/setup.sh to fetch vocabularies)")
-        }
-        let text: String
-        do {
-            text = try UTF8Validation.decode(data)
-        } catch let TextError.invalidUTF8(offset, reason) {
-            let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw TextError.vocabulary(file: path, line: line, message: "not UTF-8 (byte offset \(offset): \(reason))")
-        }
+        let text = try UTF8Validation.readVocabulary(path: path, what: "merges file")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let header = lines.first, header.contains("#version") else {
             throw TextError.vocabulary(file: path, line: 1, message: "expected a '#version: ...' header line")

@@ -72,21 +72,12 @@ public struct CLIPTokenizer: Sendable {
         return ids
     }
 
-    /// Encodes raw bytes, which must be UTF-8; otherwise throws `TextError.invalidUTF8` with the
-    /// byte offset of the first invalid sequence.
-    public func encode(bytes: Data) throws -> [Int] {
-        try encode(UTF8Validation.decode(bytes))
-    }
 
     /// `open_clip.tokenize(text, context_length)[0]`: `[T]` ids, zero padded, and the mask.
     public func tokenize(_ text: String) throws -> (ids: [Int], attentionMask: [Int]) {
         frame(try encode(text))
     }
 
-    /// `tokenize` for raw UTF-8 bytes (throws `TextError.invalidUTF8` with the byte offset).
-    public func tokenize(bytes: Data) throws -> (ids: [Int], attentionMask: [Int]) {
-        frame(try encode(bytes: bytes))
-    }
 
     /// Tokenizes a batch: `[B][T]` ids.
     public func tokenize(_ texts: [String]) throws -> [[Int]] {

@@ -71,4 +71,19 @@ public enum UTF8Validation {
         }
         return String(decoding: b, as: UTF8.self)
     }
+
+    /// The text of a vocabulary or merges file (`what` names it in errors): a missing file or
+    /// invalid UTF-8 throws `TextError.vocabulary` with the file and line.
+    static func readVocabulary(path: String, what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TextError.vocabulary(
+                file: path, line: 0, message: "cannot read the \(what) (run scripts/setup.sh to fetch vocabularies)")
+        }
+        do {
+            return try decode(data)
+        } catch let TextError.invalidUTF8(offset, reason) {
+            let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw TextError.vocabulary(file: path, line: line, message: "not UTF-8 (byte offset \(offset): \(reason))")
+        }
+    }
 }

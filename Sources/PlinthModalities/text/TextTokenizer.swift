@@ -20,6 +20,14 @@ public protocol TextTokenizer: Sendable {
 }
 
 extension TextTokenizer {
+    /// `encode` for raw bytes, which must be UTF-8 (else `TextError.invalidUTF8` with the byte offset).
+    public func encode(bytes: Data) throws -> [Int] { try encode(UTF8Validation.decode(bytes)) }
+
+    /// `tokenize` for raw bytes, which must be UTF-8 (else `TextError.invalidUTF8` with the byte offset).
+    public func tokenize(bytes: Data) throws -> (ids: [Int], attentionMask: [Int]) {
+        try tokenize(UTF8Validation.decode(bytes))
+    }
+
     /// `[B][T]` ids and masks.
     public func tokenizeBatch(_ texts: [String]) throws -> (ids: [[Int]], attentionMask: [[Int]]) {
         var ids: [[Int]] = [], masks: [[Int]] = []

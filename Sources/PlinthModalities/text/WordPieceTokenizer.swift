@@ -46,17 +46,7 @@ public struct WordPieceTokenizer: Sendable {
     /// naming the file (and line) when it is missing, not UTF-8, has an empty or whitespace-bearing
     /// token line, or lacks a special token.
     public static func load(path: String, maxLength: Int = 128) throws -> WordPieceTokenizer {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TextError.vocabulary(
-                file: path, line: 0, message: "cannot read the vocabulary (run scripts/setup.sh to fetch vocabularies)")
-        }
-        let text: String
-        do {
-            text = try UTF8Validation.decode(data)
-        } catch let TextError.invalidUTF8(offset, reason) {
-            let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw TextError.vocabulary(file: path, line: line, message: "not UTF-8 (byte offset \(offset): \(reason))")
-        }
+        let text = try UTF8Validation.readVocabulary(path: path, what: "vocabulary")
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
@@ -106,20 +96,12 @@ public struct WordPieceTokenizer: Sendable {
         try pieces(text).map { vocabulary[$0] ?? unk }
     }
 
-    /// Raw bytes, which must be UTF-8 (else `TextError.invalidUTF8` with the byte offset).
-    public func encode(bytes: Data) throws -> [Int] {
-        try encode(UTF8Validation.decode(bytes))
-    }
 
     /// `tokenizer(text, max_length=T, padding="max_length", truncation=True)`.
     public func tokenize(_ text: String) throws -> (ids: [Int], attentionMask: [Int]) {
         frame(try encode(text))
     }
 
-    /// `tokenize` for raw UTF-8 bytes.
-    public func tokenize(bytes: Data) throws -> (ids: [Int], attentionMask: [Int]) {
-        frame(try encode(bytes: bytes))
-    }
 
     private func frame(_ body: [Int]) -> (ids: [Int], attentionMask: [Int]) {
         let ids = [cls] + body.prefix(maxLength - 2) + [sep]
