@@ -17,6 +17,8 @@ public struct FFT: Sendable {
     private let cosTable: [Double]
     private let sinTable: [Double]
     private let bluestein: Bluestein?
+    /// The n/2-point plan for real input (even n, no Bluestein); empty otherwise.
+    private let halfPlan: [FFT]
 
     public init(_ n: Int) {
         precondition(n >= 1, "FFT: length must be positive, got \(n)")
@@ -32,6 +34,7 @@ public struct FFT: Sendable {
             factors = []
             bluestein = Bluestein(n)
         }
+        halfPlan = bluestein == nil && n % 2 == 0 && n >= 4 ? [FFT(n / 2)] : []
     }
 
     /// In-place forward transform of `re + i im`, each of length n.
@@ -54,10 +57,28 @@ public struct FFT: Sendable {
     }
 
     /// Power spectrum `|X[k]|^2` for k in 0...n/2 of a real frame of n values.
+    ///
+    /// For even n the frame is packed as z[j] = x[2j] + i x[2j+1] and transformed
+    /// at half length; then X[k] = E[k] + W^k O[k] with E = (Z[k] + conj Z[m-k]) / 2,
+    /// O = (Z[k] - conj Z[m-k]) / 2i, W = exp(-2 pi i / n), m = n/2: half the work.
     public func powerSpectrum(_ frame: [Double]) -> [Double] {
-        var re = frame, im = [Double](repeating: 0, count: n)
-        forward(re: &re, im: &im)
-        return (0...(n / 2)).map { re[$0] * re[$0] + im[$0] * im[$0] }
+        guard let half = halfPlan.first else {
+            var re = frame, im = [Double](repeating: 0, count: n)
+            forward(re: &re, im: &im)
+            return (0...(n / 2)).map { re[$0] * re[$0] + im[$0] * im[$0] }
+        }
+        precondition(frame.count == n, "FFT(\(n)).powerSpectrum: got \(frame.count) values")
+        let m = n / 2
+        var re = (0..<m).map { frame[2 * $0] }, im = (0..<m).map { frame[2 * $0 + 1] }
+        half.forward(re: &re, im: &im)
+        return (0...m).map { k in
+            let (a, b) = (k % m, (m - k) % m)
+            let (er, ei) = ((re[a] + re[b]) / 2, (im[a] - im[b]) / 2)
+            let (or, oi) = ((im[a] + im[b]) / 2, (re[b] - re[a]) / 2)
+            let (c, s) = (cosTable[k], sinTable[k])
+            let (xr, xi) = (er + or * c - oi * s, ei + or * s + oi * c)
+            return xr * xr + xi * xi
+        }
     }
 
     /// Decimation in time: the m = len/p sub-transforms of the p interleaved
@@ -77,7 +98,7 @@ public struct FFT: Sendable {
         for k in 0..<m {
             for q in 0..<p {
                 let a = outRe[outOff + q * m + k], b = outIm[outOff + q * m + k]
-                let t = (q * k * step) % n
+                let t = q * k * step  // < p * m * (n / len) = n: no wrap-around
                 let c = cosTable[t], s = sinTable[t]
                 tRe[q] = a * c - b * s
                 tIm[q] = a * s + b * c

@@ -1,4 +1,5 @@
 import Foundation
+import PlinthKernels
 import PlinthTensor
 
 /// Band-limited windowed-sinc resampling, numerically matching
@@ -114,9 +115,7 @@ public struct Resampler: Sendable {
                     let start = i * o - w
                     let lo = max(0, -start), hi = min(taps, n - start)
                     let h = kp + j * taps
-                    var acc: Float = 0
-                    if lo < hi { for t in lo..<hi { acc += x[start + t] * h[t] } }
-                    y[idx] = acc
+                    y[idx] = lo < hi ? pk_dot(x + start + lo, h + lo, Int64(hi - lo)) : 0
                 }
             }
         }

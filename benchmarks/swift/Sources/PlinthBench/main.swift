@@ -2,6 +2,7 @@
 //
 //   plinth-bench gemm [SHAPES]        sgemm GFLOP/s through Tensor.matmul (benchmarks/blas/shapes.txt)
 //   plinth-bench block --blocks 6     forward+backward of ResidualAttentionBlocks, [32, 197, 384]
+//   plinth-bench images|audio DIR     decode + preprocess a folder (CLIP 224 / ImageBind fbank), items/s
 //
 // Threads come from PLINTH_NUM_THREADS (Plinth and OpenBLAS alike).
 import Foundation
@@ -76,7 +77,9 @@ case "block":
           "peak_method": method, "dropped": dropped])
 case "ops":
     profileOps()
+case "images", "audio":
+    try! benchmarkFrontEnd(args.first!, folder: args.dropFirst().first ?? ".")
 default:
-    print("usage: plinth-bench gemm [SHAPES] | block [--blocks N] [--iters N] [--warmup N] | ops")
+    print("usage: plinth-bench gemm [SHAPES] | block [--blocks N] [--iters N] [--warmup N] | images DIR | audio DIR | ops")
     exit(2)
 }
