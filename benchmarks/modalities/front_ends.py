@@ -9,14 +9,15 @@ audio:  soundfile read + mono + torchaudio resample to 16 kHz + at most 2 s +
         ImageBind's waveform2melspec (Kaldi fbank, 128 mels, 204 frames) + Normalize
 """
 import argparse
-import importlib.util
 import json
 import os
 import statistics
 import sys
 import time
-import types
 from multiprocessing import Pool
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "fixtures"))
+import reference_imports  # noqa: E402
 
 CLIP_MEAN, CLIP_STD = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
 work = None
@@ -26,13 +27,7 @@ def init_images():
     global work
     import torch
     torch.set_num_threads(1)
-    # torchvision's __init__ loads a CUDA extension that fails next to the CPU torch wheel;
-    # the transforms themselves are pure Python (same approach as scripts/fixtures/gen_image.py).
-    spec = importlib.util.find_spec("torchvision")
-    pkg = types.ModuleType("torchvision")
-    pkg.__path__ = list(spec.submodule_search_locations)
-    sys.modules["torchvision"] = pkg
-    import torchvision.transforms as T
+    T = reference_imports.torchvision_transforms()
     from PIL import Image
     transform = T.Compose([T.Resize(224, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(224),
                            T.ToTensor(), T.Normalize(CLIP_MEAN, CLIP_STD)])
@@ -47,15 +42,7 @@ def init_audio():
     global work
     import torch
     torch.set_num_threads(1)
-    # torchaudio 2.11's CUDA extension does not load with torch 2.13+cpu; resample and
-    # compliance.kaldi are pure Python (same stub as scripts/fixtures/gen_audio.py).
-    stub = types.ModuleType("torchaudio._extension")
-    stub._IS_TORCHAUDIO_EXT_AVAILABLE = False
-    stub._IS_ALIGN_AVAILABLE = False
-    stub.fail_if_no_align = lambda f: f
-    stub._load_lib = lambda *a, **k: False
-    stub._check_cuda_version = lambda: None
-    sys.modules["torchaudio._extension"] = stub
+    reference_imports.torchaudio()
     import soundfile as sf
     import torchaudio.compliance.kaldi as kaldi
     import torchaudio.functional as AF

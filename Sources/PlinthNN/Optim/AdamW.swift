@@ -21,7 +21,7 @@ public final class AdamW: Optimizer {
     /// One group holding `parameters` (named by position) with `weightDecay`.
     public convenience init(_ parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
                             eps: Float = 1e-8, weightDecay: Float = 0.01) {
-        self.init([ParameterGroup(parameters.enumerated().map { ("\($0.offset)", $0.element) }, weightDecay: weightDecay)],
+        self.init([ParameterGroup(positional: parameters, weightDecay: weightDecay)],
                   learningRate: learningRate, betas: betas, eps: eps)
     }
 

@@ -11,6 +11,11 @@ public struct ParameterGroup {
         self.weightDecay = weightDecay
         self.lrScale = lrScale
     }
+
+    /// A group of unnamed parameters, keyed by position ("0", "1", ...).
+    public init(positional parameters: [Tensor], weightDecay: Float = 0) {
+        self.init(parameters.enumerated().map { ("\($0.offset)", $0.element) }, weightDecay: weightDecay)
+    }
 }
 
 extension Module {

@@ -19,7 +19,7 @@ public final class SGD: Optimizer {
 
     public convenience init(_ parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
                             weightDecay: Float = 0) {
-        self.init([ParameterGroup(parameters.enumerated().map { ("\($0.offset)", $0.element) }, weightDecay: weightDecay)],
+        self.init([ParameterGroup(positional: parameters, weightDecay: weightDecay)],
                   learningRate: learningRate, momentum: momentum, nesterov: nesterov)
     }
 
