@@ -15,7 +15,6 @@ public struct AudioPipeline: Sendable {
     public let sampleRate: Int
     public let clipSamples: Int
     public let features: Features
-    private let resamplers = ResamplerCache()
 
     /// Builds the pipeline for a preset of modalities/audio.yaml; a preset that
     /// lacks a field its feature type needs is an error naming it.
@@ -46,7 +45,7 @@ public struct AudioPipeline: Sendable {
     /// Features of a decoded waveform (any rate, any channel count).
     public func callAsFunction(_ audio: Waveform) throws -> Tensor {
         var mono = audio.mono()
-        if mono.sampleRate != sampleRate { mono = try resamplers.resampler(from: mono.sampleRate, to: sampleRate)(mono) }
+        if mono.sampleRate != sampleRate { mono = try Resampler(from: mono.sampleRate, to: sampleRate)(mono) }
         let wave = mono.channel(0)
         switch features {
         case .kaldiFbank(let f):
@@ -61,21 +60,5 @@ public struct AudioPipeline: Sendable {
     /// Features of an audio file (WAV, FLAC, OGG/Vorbis).
     public func callAsFunction(contentsOf url: URL) throws -> Tensor {
         try self(AudioDecoder.decode(url: url))
-    }
-}
-
-/// Resamplers by source rate, so a folder of files at a few rates builds each
-/// filter kernel once. Safe to share between threads.
-private final class ResamplerCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byRate: [Int: Resampler] = [:]
-
-    func resampler(from rate: Int, to target: Int) throws -> Resampler {
-        lock.lock()
-        defer { lock.unlock() }
-        if let r = byRate[rate] { return r }
-        let r = try Resampler(from: rate, to: target)
-        byRate[rate] = r
-        return r
     }
 }
