@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "PlinthModalities", dependencies: [
             "PlinthTensor", "CPNG", "CJPEG", "CSndfile", .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities"]),
+        .target(name: "PlinthModels", dependencies: ["PlinthNN"]),
+        .target(name: "PlinthObjectives", dependencies: ["PlinthModels"]),
+        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives"]),
         .executableTarget(name: "plinth", dependencies: [
             "Plinth",
             "PlinthKernels",
@@ -38,6 +40,10 @@ let package = Package(
         .testTarget(name: "PlinthTensorTests", dependencies: ["PlinthTensor", "PlinthTestSupport"]),
         .testTarget(name: "PlinthNNTests", dependencies: ["PlinthNN", "PlinthTestSupport"]),
         .testTarget(name: "PlinthModalitiesTests", dependencies: ["PlinthModalities", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthModelsTests", dependencies: [
+            "PlinthModels", "PlinthTestSupport", .product(name: "Yams", package: "Yams"),
+        ]),
+        .testTarget(name: "PlinthObjectivesTests", dependencies: ["PlinthObjectives", "PlinthTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

@@ -1,6 +1,8 @@
 // `import Plinth` brings in every public Plinth module.
 @_exported import PlinthModalities
+@_exported import PlinthModels
 @_exported import PlinthNN
+@_exported import PlinthObjectives
 @_exported import PlinthTensor
 
 /// Plinth's release version.

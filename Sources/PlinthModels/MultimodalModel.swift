@@ -1,0 +1,89 @@
+import Foundation
+import PlinthNN
+
+// Legend: B batch, T tokens, D width, E joint width, M modalities.
+
+/// Image, audio and text towers on an optional shared transformer backbone,
+/// each pooled and projected into one joint space of width E.
+///
+/// A tower's stem and its `layers` specific blocks emit [B, T, D] tokens; the
+/// tokens get the learned `modality_embedding` row of their modality and run
+/// through the `shared.layers` blocks of `backbone` (causally for text), whose
+/// weights every modality uses; the tower then pools and projects. With no
+/// shared layers the model is open_clip's CLIP with separate towers.
+///
+/// Keys: `visual.*` and the text keys at the top level as in open_clip
+/// (`token_embedding`, `positional_embedding`, `transformer`, `ln_final`,
+/// `text_projection`), `audio.*`, `backbone.resblocks.N.*`,
+/// `modality_embedding` [M, D] (only with shared blocks) and `logit_scale` [].
+public final class MultimodalModel: Module {
+    public let config: ModelConfig
+    public let visual: VisionTransformer?
+    public let audio: AudioTransformer?
+    public let text: TextTransformer?
+    public let backbone: Transformer?
+    public let modalityEmbedding: Tensor?    // [M, D]
+    /// ln of the contrastive temperature's inverse, CLIP's ln(1/0.07) at start.
+    public let logitScale: Tensor            // []
+    public var isTraining = true
+
+    public init(_ config: ModelConfig, generator: RandomGenerator = .default) throws {
+        try config.validate()
+        self.config = config
+        let (e, shared) = (config.embedDim, config.shared)
+        visual = config.vision.map { VisionTransformer($0, embedDim: e, generator: generator) }
+        audio = config.audio.map { AudioTransformer($0, embedDim: e, generator: generator) }
+        text = config.text.map { TextTransformer($0, embedDim: e, totalLayers: $0.layers + shared.layers, generator: generator) }
+        if shared.layers > 0 {
+            backbone = Transformer(width: shared.width, layers: shared.layers, heads: shared.heads, mlpRatio: shared.mlpRatio,
+                                   generator: generator)
+            modalityEmbedding = .randn([Modality.allCases.count, shared.width], std: 0.02, generator: generator,
+                                       requiresGrad: true)
+        } else {
+            (backbone, modalityEmbedding) = (nil, nil)
+        }
+        logitScale = Tensor(scalar: Float(Foundation.log(1 / 0.07)))
+        logitScale.requiresGrad = true
+    }
+
+    public var items: [(String, ModuleItem)] {
+        var out: [(String, ModuleItem)] = [("logit_scale", .parameter(logitScale))]
+        if let visual { out.append(("visual", .module(visual))) }
+        if let audio { out.append(("audio", .module(audio))) }
+        if let text { out += text.items }
+        if let backbone, let modalityEmbedding {
+            out += [("modality_embedding", .parameter(modalityEmbedding)), ("backbone", .module(backbone))]
+        }
+        return out
+    }
+
+    /// The modalities this model has a tower for.
+    public var modalities: [Modality] {
+        [visual.map { _ in .image }, audio.map { _ in .audio }, text.map { _ in .text }].compactMap { $0 }
+    }
+
+    /// images [B, 3, H, W] -> [B, E] (not normalized).
+    public func encode(images: Tensor) -> Tensor {
+        guard let visual else { preconditionFailure("MultimodalModel: this model has no vision tower") }
+        return visual.pool(shared(visual.tokens(images), .image))
+    }
+
+    /// features [B, 1, F, N] -> [B, E] (not normalized).
+    public func encode(audio features: Tensor) -> Tensor {
+        guard let audio else { preconditionFailure("MultimodalModel: this model has no audio tower") }
+        return audio.pool(shared(audio.tokens(features), .audio))
+    }
+
+    /// ids [B*T] (rows of context_length) -> [B, E] (not normalized).
+    public func encode(text ids: [Int], batch: Int) -> Tensor {
+        guard let text else { preconditionFailure("MultimodalModel: this model has no text tower") }
+        return text.pool(shared(text.tokens(ids, batch: batch), .text), ids: ids)
+    }
+
+    /// tokens [B, T, D] through the shared blocks, tagged with the modality's embedding row.
+    func shared(_ tokens: Tensor, _ modality: Modality) -> Tensor {
+        guard let backbone, let modalityEmbedding else { return tokens }
+        let tag = modalityEmbedding.narrow(0, modality.index, 1)                        // [1, D]
+        return backbone(tokens + tag, causal: modality == .text)
+    }
+}
