@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "PlinthNNTests", dependencies: ["PlinthNN", "PlinthTestSupport"]),
         .testTarget(name: "PlinthModalitiesTests", dependencies: ["PlinthModalities", "PlinthTestSupport"]),
         .testTarget(name: "PlinthModelsTests", dependencies: [
+            "PlinthObjectives",
             "PlinthModels", "PlinthTestSupport", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "PlinthObjectivesTests", dependencies: ["PlinthObjectives", "PlinthTestSupport"]),

@@ -20,6 +20,12 @@ packages=(
   libpng-dev        # CPNG
   libjpeg-dev       # CJPEG (libjpeg-turbo)
   libsndfile1-dev   # CSndfile: WAV, FLAC, OGG/Vorbis
+  # Training and demo data (DESIGN.md section 8), turned into manifests by PlinthData on first use.
+  dataset-fashion-mnist        # 70k labelled 28x28 images
+  tuxpaint-stamps-default      # images with captions and sounds
+  asterisk-core-sounds-en-wav  # 568 spoken prompts, 8 kHz
+  asterisk-core-sounds-en      # their transcripts (core-sounds-en.txt.gz)
+  espeak-ng                    # speech for captions that have no recording
 )
 
 missing=()
@@ -67,7 +73,7 @@ if [ "$python" = 1 ]; then
   python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels -r "$fixtures/requirements.txt"
   # The modality stacks are pinned in full and installed without dependency
   # resolution, so nothing can replace the CPU torch wheel.
-  for stack in image audio text; do
+  for stack in image audio text models; do
     python3 -m pip install -q --disable-pip-version-check --no-deps -r "$fixtures/requirements-$stack.txt"
   done
 fi
