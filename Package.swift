@@ -29,7 +29,8 @@ let package = Package(
         ]),
         .target(name: "PlinthModels", dependencies: ["PlinthNN"]),
         .target(name: "PlinthObjectives", dependencies: ["PlinthModels"]),
-        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives"]),
+        .target(name: "PlinthAdapters", dependencies: ["PlinthModels", "PlinthObjectives"]),
+        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters"]),
         .executableTarget(name: "plinth", dependencies: [
             "Plinth",
             "PlinthKernels",
@@ -45,6 +46,7 @@ let package = Package(
             "PlinthModels", "PlinthTestSupport", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "PlinthObjectivesTests", dependencies: ["PlinthObjectives", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthAdaptersTests", dependencies: ["PlinthAdapters", "PlinthTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

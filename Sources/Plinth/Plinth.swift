@@ -1,4 +1,5 @@
 // `import Plinth` brings in every public Plinth module.
+@_exported import PlinthAdapters
 @_exported import PlinthModalities
 @_exported import PlinthModels
 @_exported import PlinthNN
