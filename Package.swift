@@ -30,7 +30,13 @@ let package = Package(
         .target(name: "PlinthModels", dependencies: ["PlinthNN"]),
         .target(name: "PlinthObjectives", dependencies: ["PlinthModels"]),
         .target(name: "PlinthAdapters", dependencies: ["PlinthModels", "PlinthObjectives"]),
-        .target(name: "Plinth", dependencies: ["PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters"]),
+        .target(name: "PlinthData", dependencies: ["PlinthTensor", "PlinthModalities"]),
+        .target(name: "PlinthRecipes", dependencies: [
+            "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "Plinth", dependencies: [
+            "PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", "PlinthRecipes",
+        ]),
         .executableTarget(name: "plinth", dependencies: [
             "Plinth",
             "PlinthKernels",
@@ -47,6 +53,8 @@ let package = Package(
         ]),
         .testTarget(name: "PlinthObjectivesTests", dependencies: ["PlinthObjectives", "PlinthTestSupport"]),
         .testTarget(name: "PlinthAdaptersTests", dependencies: ["PlinthAdapters", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthDataTests", dependencies: ["PlinthData"]),
+        .testTarget(name: "PlinthRecipesTests", dependencies: ["PlinthRecipes", "PlinthTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

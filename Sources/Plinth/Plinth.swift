@@ -1,9 +1,11 @@
 // `import Plinth` brings in every public Plinth module.
 @_exported import PlinthAdapters
+@_exported import PlinthData
 @_exported import PlinthModalities
 @_exported import PlinthModels
 @_exported import PlinthNN
 @_exported import PlinthObjectives
+@_exported import PlinthRecipes
 @_exported import PlinthTensor
 
 /// Plinth's release version.

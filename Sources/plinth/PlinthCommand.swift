@@ -11,6 +11,6 @@ struct PlinthCommand: ParsableCommand {
             kernels and to OpenBLAS alike.
             """,
         version: PlinthInfo.version,
-        subcommands: [Version.self]
+        subcommands: [Train.self, Eval.self, Embed.self, Tokenizer.self, Version.self]
     )
 }

@@ -1,0 +1,68 @@
+import Foundation
+import PlinthData
+import PlinthModalities
+import PlinthModels
+import PlinthNN
+
+// Legend: N items, E joint width.
+
+/// Turns texts, files and manifest records into L2-normalized joint-space
+/// embeddings with a trained model, in eval mode and without gradients.
+public struct Embedder {
+    public let model: MultimodalModel
+    public let inputs: ModelInputs
+    /// The model's name (its card's), recorded in the indexes it makes.
+    public let name: String
+    public var batchSize = 128
+
+    public init(model: MultimodalModel, inputs: ModelInputs, name: String = "") {
+        self.model = model
+        self.inputs = inputs
+        self.name = name
+        model.eval()
+    }
+
+    /// A model file with the presets its card names.
+    public init(modelFile url: URL) throws {
+        let (model, card) = try ModelFile.load(url)
+        self.init(model: model, inputs: try ModelInputs(card: card), name: card.name)
+    }
+
+    /// texts -> [N, E].
+    public func embed(texts: [String]) throws -> Tensor {
+        guard let tokenizer = inputs.tokenizer else { throw EmbedderError("this model has no text tower") }
+        var parts: [Tensor] = []
+        for start in stride(from: 0, to: texts.count, by: batchSize) {
+            let chunk = Array(texts[start..<min(start + batchSize, texts.count)])
+            let ids = try tokenizer.tokenizeBatch(chunk).ids.flatMap { $0 }
+            parts.append(withNoGrad { model.encode(text: ids, batch: chunk.count).l2Normalized() })
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, dim: 0)
+    }
+
+    /// One image or audio file (by its field) -> [1, E].
+    public func embed(file: String, as field: Field) throws -> Tensor {
+        let record = ManifestRecord(id: file, image: field == .image ? file : nil, audio: field == .audio ? file : nil,
+                                    speech: field == .speech ? file : nil, text: field == .text ? file : nil, split: .test)
+        return try embed(records: [record], field: field)
+    }
+
+    /// A field of every record -> [N, E], in record order.
+    public func embed(records: [ManifestRecord], field: Field) throws -> Tensor {
+        if field == .text { return try embed(texts: records.map { $0.text ?? "" }) }
+        let loader = try DataLoader(records: records, fields: [field], preprocessing: inputs.preprocessing(training: false),
+                                    batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
+        var parts: [Tensor] = []
+        var batches = loader.batches(epoch: 0)
+        while let batch = try batches.next() {
+            parts.append(withNoGrad { model.embed(field, of: batch)!.l2Normalized() })
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, dim: 0)
+    }
+}
+
+/// A request the model cannot serve (a missing tower or preset).
+public struct EmbedderError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ message: String) { description = message }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import PlinthModels
+import PlinthNN
+
+/// What a shipped model file says about itself: the architecture, the
+/// modality-card presets its inputs need, and the recipe that trained it.
+public struct ModelCard: Codable, Sendable {
+    public var name: String
+    public var config: ModelConfig
+    public var imagePreset: String?
+    public var audioPreset: String?
+    public var textPreset: String?
+    /// The recipe YAML as run.
+    public var recipe: String
+    /// Where the weights came from (a training run and its step, or an import).
+    public var source: String
+
+    public init(name: String, config: ModelConfig, imagePreset: String?, audioPreset: String?, textPreset: String?,
+                recipe: String, source: String) {
+        (self.name, self.config, self.recipe, self.source) = (name, config, recipe, source)
+        (self.imagePreset, self.audioPreset, self.textPreset) = (imagePreset, audioPreset, textPreset)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, config, imagePreset = "image_preset", audioPreset = "audio_preset", textPreset = "text_preset"
+        case recipe, source
+    }
+}
+
+/// A model's weights and card in one safetensors file: tensors under their
+/// state-dict keys, the card as JSON in the metadata field `plinth_card`.
+public enum ModelFile {
+    public static let format = "plinth-model/1"
+
+    /// Writes atomically; `precision` F16 halves the file for shipping.
+    public static func save(_ model: MultimodalModel, card: ModelCard, to url: URL, precision: SavedPrecision = .f32) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(card), as: UTF8.self)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try model.save(to: url, metadata: ["format": format, "plinth_card": json], precision: precision)
+    }
+
+    /// Reads the card alone (no weights are loaded).
+    public static func card(at url: URL) throws -> ModelCard {
+        try card(of: SafetensorsFile(contentsOf: url), path: url.path)
+    }
+
+    /// Builds the model its card describes and loads the weights strictly.
+    public static func load(_ url: URL) throws -> (model: MultimodalModel, card: ModelCard) {
+        let file = try SafetensorsFile(contentsOf: url)
+        let card = try card(of: file, path: url.path)
+        let model = try MultimodalModel(card.config)
+        try model.load(stateDict: file.tensors())
+        model.eval()
+        return (model, card)
+    }
+
+    static func card(of file: SafetensorsFile, path: String) throws -> ModelCard {
+        guard file.metadata["format"] == format else {
+            throw ModelFileError(path: path, message: "metadata field 'format' is '\(file.metadata["format"] ?? "")', expected '\(format)' (not a Plinth model file)")
+        }
+        guard let json = file.metadata["plinth_card"] else {
+            throw ModelFileError(path: path, message: "metadata field 'plinth_card' is missing")
+        }
+        do { return try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8)) } catch {
+            throw ModelFileError(path: path, message: "metadata field 'plinth_card' is not a valid model card: \(error)")
+        }
+    }
+}
+
+/// A safetensors file that is not a Plinth model file.
+public struct ModelFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "model file '\(path)': \(message)" }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import PlinthData
+import PlinthModels
+import Yams
+
+/// A training recipe (recipes/*.yaml): the model, the data, the objective,
+/// the optimizer schedule and what to evaluate. Unknown keys are errors.
+///
+/// ```yaml
+/// name: fashion-mnist
+/// model: {embed_dim: 128, shared: {...}, vision: {...}, text: {...}}
+/// data: {dataset: fashion-mnist, image: small, text: small, templates: ["a photo of a {}."]}
+/// objective: {pairs: [{a: image, b: text, weight: 1}]}
+/// train: {batch_size: 256, epochs: 4, learning_rate: 0.001, warmup_steps: 200}
+/// eval: {split: test, zero_shot: {field: image, templates: ["a photo of a {}."]}, retrieval: [[image, text]]}
+/// ```
+public struct Recipe: Codable, Sendable {
+    public var name: String
+    public var description: String?
+    public var model: ModelConfig
+    public var data: DataSection
+    public var objective: ObjectiveSection
+    public var train: TrainSection
+    public var eval: EvalSection
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, model, data, objective, train, eval }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        model = try c.decode(ModelConfig.self, forKey: .model)
+        data = try c.decode(DataSection.self, forKey: .data)
+        objective = try c.decode(ObjectiveSection.self, forKey: .objective)
+        train = try c.decode(TrainSection.self, forKey: .train)
+        eval = try c.decodeIfPresent(EvalSection.self, forKey: .eval) ?? EvalSection()
+    }
+
+    /// Reads and checks a recipe; errors name the file and the field path.
+    public static func load(contentsOf url: URL) throws -> (recipe: Recipe, text: String) {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw RecipeError(file: url.path, field: "", message: "cannot read: \(error.localizedDescription)")
+        }
+        return (try parse(text, file: url.path), text)
+    }
+
+    /// Parses recipe YAML; `file` names the source in errors.
+    public static func parse(_ text: String, file: String = "<recipe>") throws -> Recipe {
+        let recipe: Recipe
+        do { recipe = try YAMLDecoder().decode(Recipe.self, from: text) } catch let error as DecodingError {
+            throw RecipeError(decoding: error, file: file)
+        } catch {
+            throw RecipeError(file: file, field: "", message: "\(error)")
+        }
+        do { try recipe.model.validate() } catch let error as ModelConfigError {
+            throw RecipeError(file: file, field: "model.\(error.field)", message: error.message)
+        }
+        try recipe.validate(file: file)
+        return recipe
+    }
+
+    func validate(file: String) throws {
+        func check(_ ok: Bool, _ field: String, _ message: String) throws {
+            if !ok { throw RecipeError(file: file, field: field, message: message) }
+        }
+        try check(!objective.pairs.isEmpty, "objective.pairs", "needs at least one pair")
+        try check(!data.optionalFields.contains(.text), "data.optional_fields", "text cannot be optional")
+        for (i, pair) in objective.pairs.enumerated() {
+            try check(!(data.optionalFields.contains(pair.a) && data.optionalFields.contains(pair.b)),
+                      "objective.pairs.\(i)", "at most one side of a pair may be an optional field")
+        }
+        for (i, pair) in objective.pairs.enumerated() {
+            try check(pair.a != pair.b, "objective.pairs.\(i)", "pairs two different fields, got \(pair.a.rawValue) twice")
+            for field in [pair.a, pair.b] {
+                try check(model.has(field.modality), "objective.pairs.\(i)",
+                          "field '\(field.rawValue)' needs a \(field.modality.rawValue) tower in the model")
+            }
+        }
+        try check(train.batchSize > 0 && train.batchSize % train.accumulation == 0, "train.batch_size",
+                  "\(train.batchSize) must be a positive multiple of train.accumulation \(train.accumulation)")
+        try check((train.epochs ?? 0) > 0 || (train.steps ?? 0) > 0, "train.epochs", "give train.epochs or train.steps")
+        try check(train.warmupSteps >= 0, "train.warmup_steps", "must be >= 0")
+        if let z = eval.zeroShot {
+            try check(z.templates.allSatisfy { $0.contains("{}") }, "eval.zero_shot.templates", "every template needs {}")
+        }
+        for (i, pair) in eval.retrieval.enumerated() {
+            try check(pair.count == 2, "eval.retrieval.\(i)", "names two fields, e.g. [image, text]")
+        }
+    }
+
+    /// Data fields the objective reads.
+    public var trainingFields: Set<Field> { Set(objective.pairs.flatMap { [$0.a, $0.b] }) }
+
+    /// Fields every training record must have.
+    public var requiredFields: Set<Field> { trainingFields.subtracting(data.optionalFields) }
+}
+
+extension ModelConfig {
+    func has(_ modality: Modality) -> Bool {
+        switch modality {
+        case .image: vision != nil
+        case .audio: audio != nil
+        case .text: text != nil
+        }
+    }
+}
+
+extension Field {
+    /// The tower a data field goes through (sounds and speech both through audio).
+    public var modality: Modality {
+        switch self {
+        case .image: .image
+        case .audio, .speech: .audio
+        case .text: .text
+        }
+    }
+}
+
+/// Which dataset, and the modality-card presets that preprocess it.
+public struct DataSection: Codable, Sendable {
+    public var dataset: String
+    public var image: String?
+    public var audio: String?
+    public var text: String?
+    /// Train-time image augmentation (random resized crop and flip).
+    public var augment: Bool
+    /// Captions drawn from these templates with the label name, for labelled data.
+    public var templates: [String]?
+    /// At most this many training records (for quick variants).
+    public var limit: Int?
+    /// Fields some records lack (e.g. Tux Paint sounds); a pair with one counts only the items that have it.
+    public var optionalFields: Set<Field>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataset, image, audio, text, augment, templates, limit, optionalFields = "optional_fields"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        audio = try c.decodeIfPresent(String.self, forKey: .audio)
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? false
+        templates = try c.decodeIfPresent([String].self, forKey: .templates)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        optionalFields = try c.decodeIfPresent(Set<Field>.self, forKey: .optionalFields) ?? []
+    }
+}
+
+/// Contrastive pairs, summed with weights (ImageBind-style binding).
+public struct ObjectiveSection: Codable, Sendable {
+    public struct Pair: Codable, Sendable {
+        public var a: Field
+        public var b: Field
+        public var weight: Float
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case a, b, weight }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            a = try c.decode(Field.self, forKey: .a)
+            b = try c.decode(Field.self, forKey: .b)
+            weight = try c.decodeIfPresent(Float.self, forKey: .weight) ?? 1
+        }
+    }
+
+    public var pairs: [Pair]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case pairs }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        pairs = try decoder.container(keyedBy: CodingKeys.self).decode([Pair].self, forKey: .pairs)
+    }
+}
+
+/// Optimizer and schedule: AdamW with CLIP's defaults, warmup then cosine.
+public struct TrainSection: Codable, Sendable {
+    /// Items per optimizer step, split into `accumulation` micro-batches.
+    public var batchSize: Int
+    public var accumulation: Int
+    public var epochs: Int?
+    /// Overrides `epochs` when given.
+    public var steps: Int?
+    public var learningRate: Float
+    public var warmupSteps: Int
+    public var weightDecay: Float
+    public var betas: [Float]
+    public var eps: Float
+    public var gradClip: Float?
+    public var seed: UInt64
+    public var workers: Int
+    public var checkpointEvery: Int
+    public var keepCheckpoints: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case batchSize = "batch_size", accumulation, epochs, steps, learningRate = "learning_rate"
+        case warmupSteps = "warmup_steps", weightDecay = "weight_decay", betas, eps, gradClip = "grad_clip", seed, workers
+        case checkpointEvery = "checkpoint_every", keepCheckpoints = "keep_checkpoints"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        accumulation = try c.decodeIfPresent(Int.self, forKey: .accumulation) ?? 1
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0.2
+        betas = try c.decodeIfPresent([Float].self, forKey: .betas) ?? [0.9, 0.98]
+        eps = try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-6
+        gradClip = try c.decodeIfPresent(Float.self, forKey: .gradClip)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 1
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 500
+        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 2
+        guard betas.count == 2 else {
+            throw DecodingError.dataCorruptedError(forKey: .betas, in: c, debugDescription: "betas needs two numbers")
+        }
+    }
+}
+
+/// What `plinth eval` measures, on which split.
+public struct EvalSection: Codable, Sendable {
+    public struct ZeroShot: Codable, Sendable {
+        /// The field classified (image, audio or speech) against label names.
+        public var field: Field
+        public var templates: [String]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case field, templates }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            field = try c.decode(Field.self, forKey: .field)
+            templates = try c.decode([String].self, forKey: .templates)
+        }
+    }
+
+    public var split: Split
+    public var zeroShot: ZeroShot?
+    /// Field pairs, each evaluated in both directions.
+    public var retrieval: [[Field]]
+    /// At most this many evaluation records.
+    public var limit: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, limit }
+
+    init() { (split, zeroShot, retrieval, limit) = (.test, nil, [], nil) }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        split = try c.decodeIfPresent(Split.self, forKey: .split) ?? .test
+        zeroShot = try c.decodeIfPresent(ZeroShot.self, forKey: .zeroShot)
+        retrieval = try c.decodeIfPresent([[Field]].self, forKey: .retrieval) ?? []
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+    }
+}
+
+/// A recipe that cannot run; names the file and the field path.
+public struct RecipeError: Error, CustomStringConvertible {
+    public let file: String
+    public let field: String
+    public let message: String
+
+    public init(file: String, field: String, message: String) {
+        (self.file, self.field, self.message) = (file, field, message)
+    }
+
+    init(decoding error: DecodingError, file: String) {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            self.init(file: file, field: parent.isEmpty ? key.stringValue : "\(parent).\(key.stringValue)",
+                      message: "is missing")
+        case .typeMismatch(let type, let context):
+            self.init(file: file, field: path(context), message: "expected \(type): \(context.debugDescription)")
+        case .valueNotFound(_, let context), .dataCorrupted(let context):
+            self.init(file: file, field: path(context), message: context.debugDescription)
+        @unknown default:
+            self.init(file: file, field: "", message: "\(error)")
+        }
+    }
+
+    public var description: String {
+        field.isEmpty ? "recipe '\(file)': \(message)" : "recipe '\(file)': field '\(field)' \(message)"
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import PlinthData
+import PlinthModalities
+import PlinthModels
+import PlinthNN
+import PlinthObjectives
+
+/// Runs a recipe's contrastive training: seeded data order, AdamW with the
+/// no-decay groups, warmup + cosine, accumulation, a progress line, a JSONL
+/// metrics log, atomic checkpoints every `checkpoint_every` steps, resume from
+/// the latest one, and a clean stop with a checkpoint on Ctrl-C.
+///
+/// Output directory: see `RunDirectory`; the final model is
+/// `final/model.safetensors` (a `ModelFile` with its card).
+public final class Trainer {
+    public let recipe: Recipe
+    public let recipeText: String
+    public let run: RunDirectory
+    public let dataDirectory: URL
+
+    public init(recipe: Recipe, recipeText: String, output: URL, dataDirectory: URL = Datasets.defaultDirectory,
+                resume: Bool) throws {
+        self.recipe = recipe
+        self.recipeText = recipeText
+        self.dataDirectory = dataDirectory
+        run = try RunDirectory(output, resuming: resume)
+    }
+
+    /// What a finished (or interrupted) run reports.
+    public struct Summary: Sendable {
+        public var steps: Int
+        public var totalSteps: Int
+        public var interrupted: Bool
+        public var seconds: Double
+        public var finalLoss: Float
+        public var model: URL?
+    }
+
+    public func train() throws -> Summary {
+        let started = Date()
+        let t = recipe.train
+        let inputs = try ModelInputs(recipe: recipe)
+        let records = try recipe.records(split: .train, fields: recipe.requiredFields, dataDirectory: dataDirectory,
+                                         limit: recipe.data.limit)
+        let loader = try DataLoader(records: records, fields: recipe.trainingFields, optional: recipe.data.optionalFields,
+                                    preprocessing: inputs.preprocessing(training: true, augment: recipe.data.augment), batchSize: t.batchSize,
+                                    shuffle: true, dropLast: true, seed: t.seed, workers: t.workers, prefetch: 2)
+        guard loader.batchesPerEpoch > 0 else {
+            throw RecipeError(file: recipe.name, field: "train.batch_size",
+                              message: "\(t.batchSize) is larger than the \(records.count) training records")
+        }
+        let totalSteps = t.steps ?? (t.epochs! * loader.batchesPerEpoch)
+
+        let generator = RandomGenerator(seed: t.seed)
+        let model = try MultimodalModel(recipe.model, generator: generator)
+        let optimizer = AdamW(model.parameterGroups(weightDecay: t.weightDecay), learningRate: t.learningRate,
+                              betas: (t.betas[0], t.betas[1]), eps: t.eps)
+        let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
+                                            total: totalSteps)
+        var step = 0
+        if let latest = try run.latestCheckpoint() {
+            step = try TrainingCheckpoint.load(from: latest, model: model, optimizer: optimizer, generator: generator).step
+        } else {
+            try run.writeRecipe(recipeText)
+        }
+        let log = try MetricsLog(url: run.metricsURL, truncatingAfter: step)
+        let progress = ProgressBar(total: totalSteps, start: step)
+        Interrupt.install()
+        defer { Interrupt.uninstall() }
+
+        func checkpoint() throws {
+            try run.saveCheckpoint(step: step, keepLast: t.keepCheckpoints) { url in
+                try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, step: step,
+                                            generator: generator, config: recipeText)
+            }
+        }
+
+        let contrastive = ContrastiveStep(pairs: recipe.objective.pairs)
+        let microBatch = t.batchSize / t.accumulation
+        var lastLoss: Float = .nan
+        model.train()
+        training: while step < totalSteps {
+            let epoch = step / loader.batchesPerEpoch
+            var batches = loader.batches(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
+            while step < totalSteps, let batch = try batches.next() {
+                schedule.apply(to: optimizer)
+                optimizer.zeroGrad()
+                let parts = (0..<t.accumulation).map { batch.slice($0 * microBatch..<($0 + 1) * microBatch) }
+                lastLoss = contrastive(model, parts)
+                guard lastLoss.isFinite else {
+                    throw RecipeError(file: recipe.name, field: "train.learning_rate",
+                                      message: "the loss became \(lastLoss) at step \(step + 1); lower the learning rate")
+                }
+                let gradNorm = t.gradClip.map { clipGradNorm(optimizer.parameters, maxNorm: $0) }
+                optimizer.step()
+                clampLogitScale(model.logitScale)
+                step += 1
+                let scale = Foundation.exp(model.logitScale.item())
+                progress.update(step: step, items: t.batchSize,
+                                fields: [("loss", String(format: "%.4f", lastLoss)), ("scale", String(format: "%.1f", scale))])
+                var entry: [(String, MetricValue)] = [
+                    ("step", .int(step)), ("epoch", .int(epoch)), ("loss", .number(lastLoss)),
+                    ("logit_scale", .number(scale)), ("lr", .number(optimizer.learningRate)),
+                    ("items_per_s", progress.itemsPerSecond.map { .number($0) } ?? .null),
+                ]
+                if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
+                try log.append(entry)
+                if Interrupt.isRequested { break training }
+                if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
+            }
+        }
+        progress.finish()
+        try checkpoint()
+        let interrupted = step < totalSteps
+        var modelURL: URL?
+        if !interrupted {
+            let card = ModelCard(name: recipe.name, config: recipe.model, imagePreset: recipe.data.image,
+                                 audioPreset: recipe.data.audio, textPreset: recipe.data.text, recipe: recipeText,
+                                 source: "plinth train, \(step) steps")
+            modelURL = run.finalModelURL
+            try ModelFile.save(model, card: card, to: run.finalModelURL)
+        }
+        return Summary(steps: step, totalSteps: totalSteps, interrupted: interrupted,
+                       seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL)
+    }
+}

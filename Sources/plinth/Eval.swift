@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Plinth
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Zero-shot accuracy and retrieval R@K of a model on a recipe's held-out split.",
+        discussion: "Without a recipe, uses the one stored in the model file's card.")
+
+    @Argument(help: "The recipe YAML file (default: the model's own recipe).") var recipe: String?
+    @Option(help: "Model file (default: the shipped model in assets/model).") var model: String?
+    @Option(help: "Split to evaluate: train, val or test (default: the recipe's eval.split).") var split: Split?
+    @Option(help: "At most this many records per evaluation.") var limit: Int?
+    @Option(help: "Also write the report as JSON to this file.") var json: String?
+    @Option(help: "Data directory (default $PLINTH_DATA or ~/.cache/plinth/data).") var data: String?
+
+    func run() throws {
+        let modelURL = model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel
+        let embedder = try Embedder(modelFile: modelURL)
+        let recipe = try self.recipe.map { try Recipe.load(contentsOf: URL(fileURLWithPath: $0)).recipe }
+            ?? Recipe.parse(try ModelFile.card(at: modelURL).recipe, file: modelURL.path)
+        let report = try Evaluator.evaluate(recipe, embedder: embedder,
+                                            dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory,
+                                            split: split, limit: limit)
+        EvalOutput.print(report)
+        if let json { try EvalOutput.write(report, trainingSeconds: nil, to: URL(fileURLWithPath: json)) }
+    }
+}
+
+/// Printing and saving evaluation reports.
+enum EvalOutput {
+    static func print(_ report: EvalReport) {
+        func pct(_ x: Double) -> String { String(format: "%5.1f%%", 100 * x) }
+        Swift.print("\(report.recipe), \(report.split) split")
+        if let z = report.zeroShot {
+            Swift.print("zero-shot \(z.field) (\(z.count) items, \(z.classes) classes): top-1 \(pct(z.top1)), top-5 \(pct(z.top5)), chance \(pct(z.chanceTop1))")
+        }
+        for r in report.retrieval {
+            for (name, m, chance) in [("\(r.a) -> \(r.b)", r.aToB, r.chanceAToB), ("\(r.b) -> \(r.a)", r.bToA, r.chanceBToA)] {
+                Swift.print("\(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(m.count) queries: R@1 \(pct(m.r1))  R@5 \(pct(m.r5))  R@10 \(pct(m.r10))  mean rank \(String(format: "%.1f", m.meanRank))  median \(Int(m.medianRank))  (chance R@1 \(pct(chance[0])), R@10 \(pct(chance[2])))")
+            }
+        }
+    }
+
+    static func write(_ report: EvalReport, trainingSeconds: Double?, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var data = try encoder.encode(report)
+        if let trainingSeconds, var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            object["training_seconds"] = (trainingSeconds * 10).rounded() / 10
+            data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        }
+        try data.write(to: url, options: .atomic)
+    }
+}
