@@ -44,6 +44,12 @@ public struct Batch: Sendable {
     public var rows: [Field: [Int]] = [:]
 
     public var count: Int { records.count }
+
+    /// A batch of `records` with no field loaded yet.
+    public init(index: Int, records: [ManifestRecord]) {
+        self.index = index
+        self.records = records
+    }
 }
 
 extension Batch {

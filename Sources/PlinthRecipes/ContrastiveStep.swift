@@ -27,11 +27,11 @@ extension MultimodalModel {
 ///
 /// A pair with an optional field (`Batch.rows`) counts only the rows that
 /// have it; a pair with fewer than two such rows is left out of the step.
-struct ContrastiveStep {
-    let pairs: [ObjectiveSection.Pair]
-    let fields: [Field]
+public struct ContrastiveStep {
+    public let pairs: [ObjectiveSection.Pair]
+    public let fields: [Field]
 
-    init(pairs: [ObjectiveSection.Pair]) {
+    public init(pairs: [ObjectiveSection.Pair]) {
         self.pairs = pairs
         fields = Field.allCases.filter { f in pairs.contains { $0.a == f || $0.b == f } }
     }
@@ -43,7 +43,7 @@ struct ContrastiveStep {
     }
 
     /// Runs forward and backward; returns the loss of the whole batch.
-    func callAsFunction(_ model: MultimodalModel, _ microBatches: [Batch]) -> Float {
+    public func callAsFunction(_ model: MultimodalModel, _ microBatches: [Batch]) -> Float {
         let offsets = microBatches.indices.map { m in microBatches[..<m].reduce(0) { $0 + $1.count } }
         func features(_ field: Field, _ parts: [Tensor?]) -> Features {
             let present = parts.compactMap { $0 }

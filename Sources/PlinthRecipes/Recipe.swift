@@ -158,6 +158,8 @@ public struct ObjectiveSection: Codable, Sendable {
         public var b: Field
         public var weight: Float
 
+        public init(a: Field, b: Field, weight: Float = 1) { (self.a, self.b, self.weight) = (a, b, weight) }
+
         enum CodingKeys: String, CodingKey, CaseIterable { case a, b, weight }
 
         public init(from decoder: any Decoder) throws {

@@ -36,7 +36,8 @@ public final class Trainer {
         public var model: URL?
     }
 
-    public func train() throws -> Summary {
+    /// Trains to the recipe's end, or stops as on Ctrl-C after step `stoppingAfter`.
+    public func train(stoppingAfter stop: Int? = nil) throws -> Summary {
         let started = Date()
         let t = recipe.train
         let inputs = try ModelInputs(recipe: recipe)
@@ -105,7 +106,7 @@ public final class Trainer {
                 ]
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
                 try log.append(entry)
-                if Interrupt.isRequested { break training }
+                if Interrupt.isRequested || step == stop { break training }
                 if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
             }
         }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Plinth
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the items of an embedding index nearest to text, image or audio queries.",
+        discussion: "Make the index with `plinth embed FILES... -o index.safetensors`. Queries are embedded in batches; scores are cosine similarities.")
+
+    @Option(help: "The index file from `plinth embed -o`.") var index: String
+    @Option(name: .customLong("text"), help: "A text query (repeatable).") var texts: [String] = []
+    @Argument(help: "Image or sound files to use as queries.") var files: [String] = []
+    @Option(name: .shortAndLong, help: "Results per query.") var k = 5
+    @Option(help: "Only return items of this modality: image, audio or text.") var target: Modality?
+    @Option(help: "Model file (default: the shipped model).") var model: String?
+
+    func run() throws {
+        guard !texts.isEmpty || !files.isEmpty else { throw ValidationError("give --text queries or query files") }
+        let embedder = try Embedder(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
+        let index = try EmbeddingIndex.load(from: URL(fileURLWithPath: self.index))
+        let queries = try MediaFiles.collect(files)
+        var parts: [Tensor] = []
+        if !texts.isEmpty { parts.append(try embedder.embed(texts: texts)) }
+        if !queries.isEmpty { parts.append(try embedFiles(queries, with: embedder)) }
+        let results = search(index, Tensor.concat(parts, dim: 0), k: k, target: target)
+        for (query, hits) in zip(texts.map { "\"\($0)\"" } + queries, results) {
+            print(query)
+            for hit in hits {
+                let caption = index.items[hit.index].caption.map { "  \($0)" } ?? ""
+                print(String(format: "  %.3f  ", hit.score) + hit.id + caption)
+            }
+        }
+    }
+}
+
+/// Top-k hits per query row, optionally among items of one modality only.
+func search(_ index: EmbeddingIndex, _ queries: Tensor, k: Int, target: Modality?) -> [[EmbeddingIndex.Hit]] {
+    guard let target else { return index.search(queries, k: k) }
+    // Filtering after the search needs every score; indexes here are small enough.
+    return index.search(queries, k: index.count).map { hits in
+        Array(hits.filter { index.items[$0.index].modality == target.rawValue }.prefix(k))
+    }
+}
+
+extension Modality: ExpressibleByArgument {}
