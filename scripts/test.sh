@@ -2,7 +2,8 @@
 # Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), then
 # proves library import: Examples/TwoLayer depends on a snapshot of this tree
 # *by version*, the way a user's package would (SwiftPM refuses unsafeFlags in
-# such a dependency), builds, and trains a two-layer model.
+# such a dependency), builds, trains a two-layer model and runs the README's
+# retrieval example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,5 @@ echo "== Examples/TwoLayer against Plinth 0.1.0 (by version)"
 PLINTH_GIT_URL="file://$snapshot/plinth" swift build -c release \
   --package-path Examples/TwoLayer --scratch-path "$snapshot/example-build"
 "$snapshot/example-build/release/TwoLayer"
+echo "== the README's retrieval example"
+"$snapshot/example-build/release/Retrieval"

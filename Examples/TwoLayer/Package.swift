@@ -16,5 +16,6 @@ let package = Package(
     dependencies: [plinth],
     targets: [
         .executableTarget(name: "TwoLayer", dependencies: [.product(name: "Plinth", package: plinthIdentity)]),
+        .executableTarget(name: "Retrieval", dependencies: [.product(name: "Plinth", package: plinthIdentity)]),
     ]
 )

@@ -9,7 +9,8 @@ import PlinthTensor
 /// epoch); else manifest order. Each item's random draws (augmentation,
 /// caption template) come from a generator seeded by (seed, epoch, record
 /// index, field), so every batch is the same for any `workers` and when an
-/// epoch is resumed at a batch offset. `batchesPerEpoch` is `ceil(N / batchSize)`,
+/// epoch is resumed at a batch offset. Audio features are computed once per
+/// file and kept (`FeatureCache`). `batchesPerEpoch` is `ceil(N / batchSize)`,
 /// or `floor` with `dropLast`. IDX image files are mapped once at creation
 /// and shared read-only by the workers.
 public final class DataLoader: Sendable {
@@ -27,6 +28,7 @@ public final class DataLoader: Sendable {
     /// Batches prepared ahead of the consumer, at most.
     public let prefetch: Int
     private let idxFiles: [String: IDXImages]
+    private let audioCache = FeatureCache()
 
     /// Throws when a record lacks a requested field that is not `optional` (the
     /// error names its id; filter first with `records.filter { $0.has(fields) }`),
@@ -110,7 +112,10 @@ public final class DataLoader: Sendable {
             for field in [Field.audio, .speech] where fields.contains(field) {
                 let rows = present(field)
                 guard !rows.isEmpty else { continue }
-                let features = try stack(rows.map { try audio(contentsOf: URL(fileURLWithPath: recs[$0].value(field)!)) },
+                let features = try stack(rows.map { row in
+                    let path = recs[row].value(field)!
+                    return try audioCache.features(path) { try audio(contentsOf: URL(fileURLWithPath: path)) }
+                },
                                          field, rows.map { recs[$0] }, channel: true)
                 if field == .audio { batch.audio = features } else { batch.speech = features }
             }

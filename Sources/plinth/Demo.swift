@@ -28,7 +28,7 @@ struct Demo: ParsableCommand {
         let soundIndex = try EmbeddingIndex(vectors: embedFiles(sounds, with: embedder), ids: sounds.map(Self.name))
         let captionIndex = try EmbeddingIndex(vectors: embedder.embed(texts: captions), ids: captions)
 
-        let texts = queries.isEmpty ? ["a cow", "a dog", "a bird", "a violin", "an elephant", "a pig"] : queries
+        let texts = queries.isEmpty ? ["a cow", "a dog", "a duck", "a violin", "an elephant", "a pig"] : queries
         let queryEmbeddings = try embedder.embed(texts: texts)
         print("Text -> pictures and sounds")
         for (i, (pictures, noises)) in zip(imageIndex.search(queryEmbeddings, k: k), soundIndex.search(queryEmbeddings, k: k)).enumerated() {

@@ -19,8 +19,9 @@ struct Eval: ParsableCommand {
         let embedder = try Embedder(modelFile: modelURL)
         let recipe = try self.recipe.map { try Recipe.load(contentsOf: URL(fileURLWithPath: $0)).recipe }
             ?? Recipe.parse(try ModelFile.card(at: modelURL).recipe, file: modelURL.path)
-        let report = try Evaluator.evaluate(recipe, embedder: embedder,
-                                            dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory,
+        let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
+        try prepareDataset(recipe.data.dataset, in: dataDirectory)
+        let report = try Evaluator.evaluate(recipe, embedder: embedder, dataDirectory: dataDirectory,
                                             split: split, limit: limit)
         EvalOutput.print(report)
         if let json { try EvalOutput.write(report, trainingSeconds: nil, to: URL(fileURLWithPath: json)) }

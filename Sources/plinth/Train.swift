@@ -24,6 +24,7 @@ struct Train: ParsableCommand {
         if let steps { recipe.train.steps = steps }
         let output = out.map { URL(fileURLWithPath: $0) } ?? Assets.runsDirectory.appendingPathComponent(recipe.name)
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
+        try prepareDataset(recipe.data.dataset, in: dataDirectory)
         print("run: \(output.path)")
         let trainer = try Trainer(recipe: recipe, recipeText: text, output: output, dataDirectory: dataDirectory,
                                   resume: resume)
