@@ -14,10 +14,20 @@ final class ModalityCardTests: XCTestCase {
         let whisper = try ModalityCards.load(AudioPreset.self, preset: "whisper")
         XCTAssertEqual(whisper.nFft, 400)
         XCTAssertEqual(try ModalityCards.load(TextPreset.self, preset: "clip").contextLength, 77)
-        XCTAssertEqual(try ModalityCards.presets("text"), ["bert-uncased", "clip"])
-        for modality in ["image", "audio"] {
+        XCTAssertEqual(try ModalityCards.presets("text"), ["bert-uncased", "clip", "small"])
+        for modality in ["image", "audio", "text"] {
             XCTAssertTrue(try ModalityCards.presets(modality).contains("small"), modality)
         }
+    }
+
+    /// The trained `small` tokenizer: its size, CLIP framing with end-of-text as the largest id, a round trip.
+    func testSmallTokenizer() throws {
+        let tokenizer = try TextTokenizers.load(preset: ModalityCards.load(TextPreset.self, preset: "small"))
+        XCTAssertEqual(tokenizer.vocabularySize, 1867)
+        let row = try tokenizer.tokenize("A photo of a sneaker.")
+        XCTAssertEqual(row.ids.count, 32)
+        XCTAssertEqual(row.ids.max(), 1866)
+        XCTAssertEqual(try tokenizer.decodeTokenized(row.ids), "a photo of a sneaker .")
     }
 
     func testUnknownPresetAndFieldListTheValidOnes() throws {
