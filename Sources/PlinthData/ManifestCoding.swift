@@ -1,4 +1,5 @@
 import Foundation
+import PlinthNN
 
 /// JSON for one manifest line: decoding rejects unknown keys and bad values
 /// with the field named; encoding writes keys in manifest order.
@@ -46,33 +47,16 @@ extension ManifestRecord: Decodable {
 
     /// The record as one JSON object on one line (no newline); absent fields are omitted.
     public var jsonLine: String {
-        var parts = ["\"id\": \(Self.quoted(id))"]
+        var parts = ["\"id\": \(jsonQuoted(id))"]
         func add(_ key: Key, _ value: String?) { if let value { parts.append("\"\(key.stringValue)\": \(value)") } }
-        add(.image, image.map(Self.quoted))
-        add(.audio, audio.map(Self.quoted))
-        add(.speech, speech.map(Self.quoted))
-        add(.text, text.map(Self.quoted))
+        add(.image, image.map(jsonQuoted))
+        add(.audio, audio.map(jsonQuoted))
+        add(.speech, speech.map(jsonQuoted))
+        add(.text, text.map(jsonQuoted))
         add(.label, label.map(String.init))
-        add(.labelName, labelName.map(Self.quoted))
-        add(.category, category.map(Self.quoted))
-        add(.split, Self.quoted(split.rawValue))
+        add(.labelName, labelName.map(jsonQuoted))
+        add(.category, category.map(jsonQuoted))
+        add(.split, jsonQuoted(split.rawValue))
         return "{" + parts.joined(separator: ", ") + "}"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, other text as UTF-8.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }

@@ -57,11 +57,6 @@ public final class MultimodalModel: Module {
         return out
     }
 
-    /// The modalities this model has a tower for.
-    public var modalities: [Modality] {
-        [visual.map { _ in .image }, audio.map { _ in .audio }, text.map { _ in .text }].compactMap { $0 }
-    }
-
     /// images [B, 3, H, W] -> [B, E] (not normalized).
     public func encode(images: Tensor) -> Tensor {
         guard let visual else { preconditionFailure("MultimodalModel: this model has no vision tower") }

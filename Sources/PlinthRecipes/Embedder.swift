@@ -40,13 +40,6 @@ public struct Embedder {
         return parts.count == 1 ? parts[0] : Tensor.concat(parts, dim: 0)
     }
 
-    /// One image or audio file (by its field) -> [1, E].
-    public func embed(file: String, as field: Field) throws -> Tensor {
-        let record = ManifestRecord(id: file, image: field == .image ? file : nil, audio: field == .audio ? file : nil,
-                                    speech: field == .speech ? file : nil, text: field == .text ? file : nil, split: .test)
-        return try embed(records: [record], field: field)
-    }
-
     /// A field of every record -> [N, E], in record order.
     public func embed(records: [ManifestRecord], field: Field) throws -> Tensor {
         if field == .text { return try embed(texts: records.map { $0.text ?? "" }) }

@@ -1,4 +1,5 @@
 import Foundation
+import PlinthNN
 
 /// One value of a metrics record, held as its JSON text.
 ///
@@ -20,7 +21,7 @@ public struct MetricValue: Sendable, Equatable, CustomStringConvertible {
 
     public static func bool(_ value: Bool) -> MetricValue { MetricValue(json: value ? "true" : "false") }
 
-    public static func string(_ value: String) -> MetricValue { MetricValue(json: quoted(value)) }
+    public static func string(_ value: String) -> MetricValue { MetricValue(json: jsonQuoted(value)) }
 
     /// `date` as `"2026-11-21T22:00:00Z"`.
     public static func time(_ date: Date) -> MetricValue {
@@ -39,25 +40,4 @@ extension MetricValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(stringLiteral value: String) { self = .string(value) }
-}
-
-extension MetricValue {
-    /// `text` as a JSON string literal (RFC 8259 escapes).
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{0}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
 }
