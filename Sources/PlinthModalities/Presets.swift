@@ -45,16 +45,20 @@ public struct AudioPreset: ModalityPreset, Equatable {
 }
 
 /// Tokenizer constants (modalities/text.yaml).
-public struct TextPreset: ModalityPreset, Equatable {
+public struct TextPreset: ModalityPreset, Encodable, Equatable {
     public static let modality = "text"
     public static let fields = ["tokenizer", "vocabulary", "context_length", "lowercase"]
 
     /// "clip_bpe", "wordpiece" or "bpe".
     public var tokenizer: String
-    /// Vocabulary file, relative to the repository root.
+    /// Vocabulary file, relative to the repository root (in a card: to the model file's folder).
     public var vocabulary: String
     public var contextLength: Int
     public var lowercase: Bool
+
+    public init(tokenizer: String, vocabulary: String, contextLength: Int, lowercase: Bool = true) {
+        (self.tokenizer, self.vocabulary, self.contextLength, self.lowercase) = (tokenizer, vocabulary, contextLength, lowercase)
+    }
 
     enum CodingKeys: String, CodingKey {
         case tokenizer, vocabulary, contextLength = "context_length", lowercase

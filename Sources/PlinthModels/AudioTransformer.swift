@@ -33,7 +33,7 @@ public final class AudioTransformer: Module {
         timeEmbedding = .randn([config.grid.time, d], std: scale, generator: generator, requiresGrad: true)
         lnPre = LayerNorm(d)
         transformer = Transformer(width: d, layers: config.layers, heads: config.heads, mlpRatio: config.mlpRatio,
-                                  generator: generator)
+                                  activation: config.activation, generator: generator)
         lnPost = LayerNorm(d)
         proj = .randn([d, embedDim], std: scale, generator: generator, requiresGrad: true)
     }

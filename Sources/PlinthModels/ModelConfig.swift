@@ -1,3 +1,5 @@
+import PlinthNN
+
 /// The shape of a multimodal model: one optional tower per modality, an
 /// optional shared backbone and the joint embedding width. Codable with the
 /// snake_case keys recipes use:
@@ -10,21 +12,26 @@
 /// ```
 ///
 /// With `shared.layers > 0` every tower's width must equal `shared.width`;
-/// with 0 shared layers the towers are separate (open_clip's CLIP).
+/// with 0 shared layers the towers are separate (open_clip's CLIP). The text
+/// tower is either `text` (CLIP's causal transformer) or `bert` (a pretrained
+/// sentence encoder, outside the shared blocks, whose pooled output is the
+/// joint embedding).
 public struct ModelConfig: Codable, Equatable, Sendable {
     public var embedDim: Int
     public var shared: SharedConfig
     public var vision: VisionConfig?
     public var audio: AudioConfig?
     public var text: TextConfig?
+    public var bert: BertConfig?
 
     public init(embedDim: Int, shared: SharedConfig, vision: VisionConfig? = nil, audio: AudioConfig? = nil,
-                text: TextConfig? = nil) {
-        (self.embedDim, self.shared, self.vision, self.audio, self.text) = (embedDim, shared, vision, audio, text)
+                text: TextConfig? = nil, bert: BertConfig? = nil) {
+        (self.embedDim, self.shared, self.vision, self.audio, self.text, self.bert) =
+            (embedDim, shared, vision, audio, text, bert)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case embedDim = "embed_dim", shared, vision, audio, text
+        case embedDim = "embed_dim", shared, vision, audio, text, bert
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +42,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         vision = try c.decodeIfPresent(VisionConfig.self, forKey: .vision)
         audio = try c.decodeIfPresent(AudioConfig.self, forKey: .audio)
         text = try c.decodeIfPresent(TextConfig.self, forKey: .text)
+        bert = try c.decodeIfPresent(BertConfig.self, forKey: .bert)
     }
 
     /// Checks every constraint a model needs; the error names the field.
@@ -44,7 +52,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         try check(embedDim > 0, "embed_dim", "must be positive, got \(embedDim)")
         try check(shared.layers >= 0, "shared.layers", "must be >= 0, got \(shared.layers)")
-        try check(vision != nil || audio != nil || text != nil, "vision/audio/text", "a model needs at least one tower")
+        try check(vision != nil || audio != nil || text != nil || bert != nil, "vision/audio/text",
+                  "a model needs at least one tower")
         if shared.layers > 0 {
             try check(shared.width > 0 && shared.heads > 0 && shared.width % shared.heads == 0, "shared.width",
                       "\(shared.width) must be a positive multiple of shared.heads \(shared.heads)")
@@ -68,6 +77,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if let t = text {
             try check(t.vocabSize > 0 && t.contextLength > 0, "text.vocab_size", "vocab_size and context_length must be positive")
+        }
+        if let b = bert {
+            try check(text == nil, "bert", "a model has one text tower: give text or bert, not both")
+            try check(b.hiddenSize == embedDim, "bert.hidden_size",
+                      "\(b.hiddenSize) must equal embed_dim \(embedDim) (the pooled sentence vector is the joint embedding)")
+            try check(b.numAttentionHeads > 0 && b.hiddenSize % b.numAttentionHeads == 0, "bert.hidden_size",
+                      "\(b.hiddenSize) must be a positive multiple of bert.num_attention_heads \(b.numAttentionHeads)")
+            try check(b.vocabSize > 0 && b.numHiddenLayers >= 0 && b.maxPositionEmbeddings > 0 && b.typeVocabSize > 0,
+                      "bert.vocab_size", "vocab_size, max_position_embeddings and type_vocab_size must be positive")
         }
     }
 
@@ -93,12 +111,13 @@ public struct SharedConfig: Codable, Equatable, Sendable {
     public var width: Int
     public var heads: Int
     public var mlpRatio: Float
+    public var activation: Activation
 
-    public init(layers: Int, width: Int, heads: Int, mlpRatio: Float = 4) {
-        (self.layers, self.width, self.heads, self.mlpRatio) = (layers, width, heads, mlpRatio)
+    public init(layers: Int, width: Int, heads: Int, mlpRatio: Float = 4, activation: Activation = .gelu) {
+        (self.layers, self.width, self.heads, self.mlpRatio, self.activation) = (layers, width, heads, mlpRatio, activation)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case layers, width, heads, mlpRatio = "mlp_ratio" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case layers, width, heads, mlpRatio = "mlp_ratio", activation }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -107,6 +126,7 @@ public struct SharedConfig: Codable, Equatable, Sendable {
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? 0
         heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? 1
         mlpRatio = try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4
+        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .gelu
     }
 }
 
@@ -118,14 +138,16 @@ public struct VisionConfig: Codable, Equatable, Sendable, TowerShape {
     public var layers: Int
     public var heads: Int
     public var mlpRatio: Float
+    public var activation: Activation
 
-    public init(imageSize: Int, patchSize: Int, width: Int, layers: Int, heads: Int, mlpRatio: Float = 4) {
-        (self.imageSize, self.patchSize, self.width, self.layers, self.heads, self.mlpRatio) =
-            (imageSize, patchSize, width, layers, heads, mlpRatio)
+    public init(imageSize: Int, patchSize: Int, width: Int, layers: Int, heads: Int, mlpRatio: Float = 4,
+                activation: Activation = .gelu) {
+        (self.imageSize, self.patchSize, self.width, self.layers, self.heads, self.mlpRatio, self.activation) =
+            (imageSize, patchSize, width, layers, heads, mlpRatio, activation)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case imageSize = "image_size", patchSize = "patch_size", width, layers, heads, mlpRatio = "mlp_ratio"
+        case imageSize = "image_size", patchSize = "patch_size", width, layers, heads, mlpRatio = "mlp_ratio", activation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -134,7 +156,8 @@ public struct VisionConfig: Codable, Equatable, Sendable, TowerShape {
         self.init(imageSize: try c.decode(Int.self, forKey: .imageSize), patchSize: try c.decode(Int.self, forKey: .patchSize),
                   width: try c.decode(Int.self, forKey: .width), layers: try c.decode(Int.self, forKey: .layers),
                   heads: try c.decode(Int.self, forKey: .heads),
-                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4)
+                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4,
+                  activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .gelu)
     }
 
     /// P, the number of patch tokens.
@@ -152,16 +175,17 @@ public struct AudioConfig: Codable, Equatable, Sendable, TowerShape {
     public var layers: Int
     public var heads: Int
     public var mlpRatio: Float
+    public var activation: Activation
 
     public init(melBins: Int, frames: Int, patchSize: Int, patchStride: Int, width: Int, layers: Int, heads: Int,
-                mlpRatio: Float = 4) {
+                mlpRatio: Float = 4, activation: Activation = .gelu) {
         (self.melBins, self.frames, self.patchSize, self.patchStride) = (melBins, frames, patchSize, patchStride)
-        (self.width, self.layers, self.heads, self.mlpRatio) = (width, layers, heads, mlpRatio)
+        (self.width, self.layers, self.heads, self.mlpRatio, self.activation) = (width, layers, heads, mlpRatio, activation)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case melBins = "mel_bins", frames, patchSize = "patch_size", patchStride = "patch_stride"
-        case width, layers, heads, mlpRatio = "mlp_ratio"
+        case width, layers, heads, mlpRatio = "mlp_ratio", activation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -172,7 +196,8 @@ public struct AudioConfig: Codable, Equatable, Sendable, TowerShape {
                   patchStride: try c.decode(Int.self, forKey: .patchStride),
                   width: try c.decode(Int.self, forKey: .width), layers: try c.decode(Int.self, forKey: .layers),
                   heads: try c.decode(Int.self, forKey: .heads),
-                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4)
+                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4,
+                  activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .gelu)
     }
 
     /// Patch rows along frequency and columns along time.
@@ -189,14 +214,17 @@ public struct TextConfig: Codable, Equatable, Sendable, TowerShape {
     public var layers: Int
     public var heads: Int
     public var mlpRatio: Float
+    public var activation: Activation
 
-    public init(vocabSize: Int, contextLength: Int, width: Int, layers: Int, heads: Int, mlpRatio: Float = 4) {
-        (self.vocabSize, self.contextLength, self.width, self.layers, self.heads, self.mlpRatio) =
-            (vocabSize, contextLength, width, layers, heads, mlpRatio)
+    public init(vocabSize: Int, contextLength: Int, width: Int, layers: Int, heads: Int, mlpRatio: Float = 4,
+                activation: Activation = .gelu) {
+        (self.vocabSize, self.contextLength, self.width, self.layers, self.heads, self.mlpRatio, self.activation) =
+            (vocabSize, contextLength, width, layers, heads, mlpRatio, activation)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case vocabSize = "vocab_size", contextLength = "context_length", width, layers, heads, mlpRatio = "mlp_ratio"
+        case activation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -206,7 +234,8 @@ public struct TextConfig: Codable, Equatable, Sendable, TowerShape {
                   contextLength: try c.decode(Int.self, forKey: .contextLength),
                   width: try c.decode(Int.self, forKey: .width), layers: try c.decode(Int.self, forKey: .layers),
                   heads: try c.decode(Int.self, forKey: .heads),
-                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4)
+                  mlpRatio: try c.decodeIfPresent(Float.self, forKey: .mlpRatio) ?? 4,
+                  activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .gelu)
     }
 }
 

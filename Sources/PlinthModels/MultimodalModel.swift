@@ -16,11 +16,14 @@ import PlinthNN
 /// (`token_embedding`, `positional_embedding`, `transformer`, `ln_final`,
 /// `text_projection`), `audio.*`, `backbone.resblocks.N.*`,
 /// `modality_embedding` [M, D] (only with shared blocks) and `logit_scale` [].
+/// A `bert` text tower (keys `bert.embeddings.*`, `bert.encoder.*`) replaces
+/// the CLIP text tower and does not run through the shared blocks.
 public final class MultimodalModel: Module {
     public let config: ModelConfig
     public let visual: VisionTransformer?
     public let audio: AudioTransformer?
     public let text: TextTransformer?
+    public let bert: BertEncoder?
     public let backbone: Transformer?
     public let modalityEmbedding: Tensor?    // [M, D]
     /// ln of the contrastive temperature's inverse, CLIP's ln(1/0.07) at start.
@@ -34,9 +37,10 @@ public final class MultimodalModel: Module {
         visual = config.vision.map { VisionTransformer($0, embedDim: e, generator: generator) }
         audio = config.audio.map { AudioTransformer($0, embedDim: e, generator: generator) }
         text = config.text.map { TextTransformer($0, embedDim: e, totalLayers: $0.layers + shared.layers, generator: generator) }
+        bert = config.bert.map { BertEncoder($0, generator: generator) }
         if shared.layers > 0 {
             backbone = Transformer(width: shared.width, layers: shared.layers, heads: shared.heads, mlpRatio: shared.mlpRatio,
-                                   generator: generator)
+                                   activation: shared.activation, generator: generator)
             modalityEmbedding = .randn([Modality.allCases.count, shared.width], std: 0.02, generator: generator,
                                        requiresGrad: true)
         } else {
@@ -51,6 +55,7 @@ public final class MultimodalModel: Module {
         if let visual { out.append(("visual", .module(visual))) }
         if let audio { out.append(("audio", .module(audio))) }
         if let text { out += text.items }
+        if let bert { out.append(("bert", .module(bert))) }
         if let backbone, let modalityEmbedding {
             out += [("modality_embedding", .parameter(modalityEmbedding)), ("backbone", .module(backbone))]
         }
@@ -69,8 +74,9 @@ public final class MultimodalModel: Module {
         return audio.pool(shared(audio.tokens(features), .audio))
     }
 
-    /// ids [B*T] (rows of context_length) -> [B, E] (not normalized).
+    /// ids [B*T] (rows of context_length) -> [B, E] (not normalized, unless a `bert` tower normalizes).
     public func encode(text ids: [Int], batch: Int) -> Tensor {
+        if let bert { return bert.encode(ids, batch: batch) }
         guard let text else { preconditionFailure("MultimodalModel: this model has no text tower") }
         return text.pool(shared(text.tokens(ids, batch: batch), .text), ids: ids)
     }

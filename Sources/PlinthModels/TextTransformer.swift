@@ -27,7 +27,7 @@ public final class TextTransformer: Module {
         Init.normal(tokenEmbedding.weight, std: 0.02, generator: generator)
         positionalEmbedding = .randn([config.contextLength, d], std: 0.01, generator: generator, requiresGrad: true)
         transformer = Transformer(width: d, layers: config.layers, heads: config.heads, mlpRatio: config.mlpRatio,
-                                  generator: generator)
+                                  activation: config.activation, generator: generator)
         TextTransformer.initialize(transformer, width: d, totalLayers: totalLayers ?? config.layers, generator: generator)
         lnFinal = LayerNorm(d)
         textProjection = .randn([d, embedDim], std: 1 / Float(d).squareRoot(), generator: generator, requiresGrad: true)

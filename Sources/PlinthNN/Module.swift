@@ -74,6 +74,24 @@ extension Module {
         return out
     }
 
+    /// This module (key "") and every descendant under its dotted key
+    /// (`transformer.resblocks.0.attn`), depth first in registration order.
+    public func namedModules() -> [(String, any Module)] {
+        var out: [(String, any Module)] = [("", self)]
+        for (key, item) in items {
+            let children: [(String, any Module)]
+            switch item {
+            case .module(let m): children = [(key, m)]
+            case .modules(let ms): children = ms.enumerated().map { ("\(key).\($0.offset)", $0.element) }
+            default: children = []
+            }
+            for (childKey, child) in children {
+                out += child.namedModules().map { ($0.0.isEmpty ? childKey : "\(childKey).\($0.0)", $0.1) }
+            }
+        }
+        return out
+    }
+
     /// Sets training mode on this module and all descendants.
     public func train(_ on: Bool = true) { for m in modules() { m.isTraining = on } }
     public func eval() { train(false) }

@@ -27,13 +27,24 @@ extension MultimodalModel {
 ///
 /// A pair with an optional field (`Batch.rows`) counts only the rows that
 /// have it; a pair with fewer than two such rows is left out of the step.
+///
+/// With `lockedText`, the text features come from that cache (a frozen tower).
 public struct ContrastiveStep {
     public let pairs: [ObjectiveSection.Pair]
     public let fields: [Field]
+    public let lockedText: LockedTextCache?
 
-    public init(pairs: [ObjectiveSection.Pair]) {
+    public init(pairs: [ObjectiveSection.Pair], lockedText: LockedTextCache? = nil) {
         self.pairs = pairs
+        self.lockedText = lockedText
         fields = Field.allCases.filter { f in pairs.contains { $0.a == f || $0.b == f } }
+    }
+
+    func embed(_ model: MultimodalModel, _ field: Field, _ batch: Batch) -> Tensor? {
+        if field == .text, let lockedText, let text = batch.text {
+            return lockedText.embed(model, ids: text.ids, batch: text.batch)
+        }
+        return model.embed(field, of: batch)
     }
 
     /// A field's features over the whole batch and the batch rows they belong to (nil: all rows).
@@ -55,17 +66,17 @@ public struct ContrastiveStep {
             return Features(tensor: tensor, rows: rows)
         }
         if microBatches.count == 1 {
-            let all = Dictionary(uniqueKeysWithValues: fields.map { ($0, features($0, [model.embed($0, of: microBatches[0])])) })
+            let all = Dictionary(uniqueKeysWithValues: fields.map { ($0, features($0, [embed(model, $0, microBatches[0])])) })
             guard let loss = total(all, logitScale: model.logitScale) else { return .nan }
             loss.backward()
             return loss.item()
         }
-        let cached = withNoGrad { microBatches.map { mb in fields.map { model.embed($0, of: mb) } } }
+        let cached = withNoGrad { microBatches.map { mb in fields.map { embed(model, $0, mb) } } }
         var value: Float = .nan
         for (m, mb) in microBatches.enumerated() {
             var all: [Field: Features] = [:]
             for (f, field) in fields.enumerated() {
-                let live = model.embed(field, of: mb)                                   // [b, E]
+                let live = embed(model, field, mb)                                      // [b, E]
                 all[field] = features(field, cached.indices.map { $0 == m ? live : cached[$0][f] })   // [B, E]
             }
             guard let loss = total(all, logitScale: m == 0 ? model.logitScale : model.logitScale.detach()) else { continue }

@@ -25,19 +25,27 @@ public struct Embedder {
     /// A model file with the presets its card names.
     public init(modelFile url: URL) throws {
         let (model, card) = try ModelFile.load(url)
-        self.init(model: model, inputs: try ModelInputs(card: card), name: card.name)
+        self.init(model: model, inputs: try ModelInputs(card: card, directory: url.deletingLastPathComponent()), name: card.name)
     }
 
-    /// texts -> [N, E].
+    /// texts -> [N, E]. Batches are cut from the texts sorted by token count
+    /// (as sentence-transformers does), so a tower that trims padding does little
+    /// padded work; rows come back in input order.
     public func embed(texts: [String]) throws -> Tensor {
         guard let tokenizer = inputs.tokenizer else { throw EmbedderError("this model has no text tower") }
+        let rows = try tokenizer.tokenizeBatch(texts)
+        let order = texts.indices.sorted { rows.attentionMask[$0].reduce(0, +) > rows.attentionMask[$1].reduce(0, +) }
         var parts: [Tensor] = []
-        for start in stride(from: 0, to: texts.count, by: batchSize) {
-            let chunk = Array(texts[start..<min(start + batchSize, texts.count)])
-            let ids = try tokenizer.tokenizeBatch(chunk).ids.flatMap { $0 }
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let chunk = order[start..<min(start + batchSize, order.count)]
+            let ids = chunk.flatMap { rows.ids[$0] }
             parts.append(withNoGrad { model.encode(text: ids, batch: chunk.count).l2Normalized() })
         }
-        return parts.count == 1 ? parts[0] : Tensor.concat(parts, dim: 0)
+        guard !parts.isEmpty else { throw EmbedderError("no texts to embed") }
+        var position = [Int](repeating: 0, count: order.count)
+        for (i, original) in order.enumerated() { position[original] = i }
+        let sorted = parts.count == 1 ? parts[0] : Tensor.concat(parts, dim: 0)       // [N, E] in sorted order
+        return sorted.indexSelect(dim: 0, indices: position)
     }
 
     /// A field of every record -> [N, E], in record order.
@@ -46,7 +54,7 @@ public struct Embedder {
         let loader = try DataLoader(records: records, fields: [field], preprocessing: inputs.preprocessing(training: false),
                                     batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
         var parts: [Tensor] = []
-        var batches = loader.batches(epoch: 0)
+        let batches = loader.batches(epoch: 0)
         while let batch = try batches.next() {
             parts.append(withNoGrad { model.embed(field, of: batch)!.l2Normalized() })
         }

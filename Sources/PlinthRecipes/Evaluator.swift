@@ -12,9 +12,29 @@ public struct EvalReport: Codable, Sendable {
         public var top1: Double
         public var top5: Double
         public var chanceTop1: Double
+        /// The classes the recipe held out of training, measured apart.
+        public var unseen: Unseen?
 
         enum CodingKeys: String, CodingKey {
-            case field, classes, count, top1, top5, chanceTop1 = "chance_top1"
+            case field, classes, count, top1, top5, chanceTop1 = "chance_top1", unseen
+        }
+    }
+
+    /// Zero-shot accuracy on items of classes never seen in training: choosing
+    /// among all classes, and among the unseen classes only; seen classes beside.
+    public struct Unseen: Codable, Sendable {
+        public var classes: [String]
+        public var count: Int
+        public var top1: Double
+        public var chanceTop1: Double
+        public var top1AmongUnseen: Double
+        public var chanceAmongUnseen: Double
+        /// Top-1 among all classes on the seen classes' items.
+        public var seenTop1: Double
+
+        enum CodingKeys: String, CodingKey {
+            case classes, count, top1, chanceTop1 = "chance_top1", top1AmongUnseen = "top1_among_unseen"
+            case chanceAmongUnseen = "chance_among_unseen", seenTop1 = "seen_top1"
         }
     }
 
@@ -69,6 +89,10 @@ public enum Evaluator {
                                     top1: ZeroShotClassifier.accuracy(predictionsLogits: logits, labels: labels, k: 1),
                                     top5: ZeroShotClassifier.accuracy(predictionsLogits: logits, labels: labels, k: 5),
                                     chanceTop1: 1 / Double(classNames.count))
+            let unseen = classNames.indices.filter { recipe.data.heldOutLabels.contains(classNames[$0]) }
+            if !unseen.isEmpty {
+                report.zeroShot!.unseen = unseenAccuracy(logits, labels: labels, unseen: unseen, names: classNames)
+            }
         }
         for pair in recipe.eval.retrieval {
             // Text goes on the B side, where shared captions become one candidate.
@@ -101,6 +125,32 @@ public enum Evaluator {
                 chanceBToA: ks.map { chanceRecall(candidates: records.count, positives: perB.filter { $0 > 0 }, k: $0) }))
         }
         return report
+    }
+
+    /// logits [N, C] -> accuracies on the unseen classes' items (and on the rest).
+    static func unseenAccuracy(_ logits: Tensor, labels: [Int], unseen: [Int], names: [String]) -> EvalReport.Unseen {
+        let c = logits.shape[1]
+        let values = logits.contiguous().toArray()
+        func best(_ row: Int, among columns: [Int]) -> Int {
+            columns.max { values[row * c + $0] < values[row * c + $1] }!
+        }
+        let all = Array(0..<c)
+        var (hits, hitsAmong, count, seenHits, seenCount) = (0, 0, 0, 0, 0)
+        for (row, label) in labels.enumerated() {
+            if unseen.contains(label) {
+                count += 1
+                if best(row, among: all) == label { hits += 1 }
+                if best(row, among: unseen) == label { hitsAmong += 1 }
+            } else {
+                seenCount += 1
+                if best(row, among: all) == label { seenHits += 1 }
+            }
+        }
+        return EvalReport.Unseen(classes: unseen.map { names[$0] }, count: count,
+                                 top1: Double(hits) / Double(max(count, 1)), chanceTop1: 1 / Double(c),
+                                 top1AmongUnseen: Double(hitsAmong) / Double(max(count, 1)),
+                                 chanceAmongUnseen: 1 / Double(unseen.count),
+                                 seenTop1: Double(seenHits) / Double(max(seenCount, 1)))
     }
 
     /// Mean over queries of P(a positive is in the top k) under a uniformly random

@@ -1,29 +1,33 @@
 import Foundation
+import PlinthModalities
 import PlinthModels
 import PlinthNN
 
-/// What a shipped model file says about itself: the architecture, the
-/// modality-card presets its inputs need, and the recipe that trained it.
+/// What a model file says about itself: the architecture, the modality-card
+/// presets its inputs need, and the recipe that trained it (none for an import).
 public struct ModelCard: Codable, Sendable {
     public var name: String
     public var config: ModelConfig
     public var imagePreset: String?
     public var audioPreset: String?
     public var textPreset: String?
+    /// A tokenizer that travels with the model (an import's), its vocabulary
+    /// relative to the model file's folder; used instead of `textPreset`.
+    public var textTokenizer: TextPreset?
     /// The recipe YAML as run.
-    public var recipe: String
+    public var recipe: String?
     /// Where the weights came from (a training run and its step, or an import).
     public var source: String
 
     public init(name: String, config: ModelConfig, imagePreset: String?, audioPreset: String?, textPreset: String?,
-                recipe: String, source: String) {
+                textTokenizer: TextPreset? = nil, recipe: String?, source: String) {
         (self.name, self.config, self.recipe, self.source) = (name, config, recipe, source)
-        (self.imagePreset, self.audioPreset, self.textPreset) = (imagePreset, audioPreset, textPreset)
+        (self.imagePreset, self.audioPreset, self.textPreset, self.textTokenizer) = (imagePreset, audioPreset, textPreset, textTokenizer)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, config, imagePreset = "image_preset", audioPreset = "audio_preset", textPreset = "text_preset"
-        case recipe, source
+        case textTokenizer = "text_tokenizer", recipe, source
     }
 }
 
@@ -46,7 +50,7 @@ public enum ModelFile {
         try card(of: SafetensorsFile(contentsOf: url), path: url.path)
     }
 
-    /// Builds the model its card describes and loads the weights strictly.
+    /// Builds the model its card describes and loads the weights strictly, in eval mode.
     public static func load(_ url: URL) throws -> (model: MultimodalModel, card: ModelCard) {
         let file = try SafetensorsFile(contentsOf: url)
         let card = try card(of: file, path: url.path)

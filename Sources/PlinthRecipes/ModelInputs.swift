@@ -12,10 +12,17 @@ public struct ModelInputs: Sendable {
     /// Caption templates for labelled data during training.
     public let templates: [String]?
 
-    public init(image: String?, audio: String?, text: String?, templates: [String]? = nil) throws {
+    /// `tokenizer`, if given, is used instead of the `text` preset; its vocabulary is relative to `directory`.
+    public init(image: String?, audio: String?, text: String?, tokenizer: TextPreset? = nil, directory: URL? = nil,
+                templates: [String]? = nil) throws {
         imagePreset = try image.map { try ModalityCards.load(ImagePreset.self, preset: $0) }
         self.audio = try audio.map { try AudioPipeline(preset: ModalityCards.load(AudioPreset.self, preset: $0)) }
-        tokenizer = try text.map { try TextTokenizers.load(preset: ModalityCards.load(TextPreset.self, preset: $0)) }
+        if let t = tokenizer {
+            self.tokenizer = try TextTokenizers.load(kind: t.tokenizer, vocabulary: t.vocabulary, contextLength: t.contextLength,
+                                                     lowercase: t.lowercase, root: directory)
+        } else {
+            self.tokenizer = try text.map { try TextTokenizers.load(preset: ModalityCards.load(TextPreset.self, preset: $0)) }
+        }
         self.templates = templates
     }
 
@@ -26,9 +33,10 @@ public struct ModelInputs: Sendable {
         try check(recipe.model, file: recipe.name)
     }
 
-    /// The presets a shipped model was trained with.
-    public init(card: ModelCard) throws {
-        try self.init(image: card.imagePreset, audio: card.audioPreset, text: card.textPreset)
+    /// The presets a model file names; `directory` (the file's folder) holds its own tokenizer, if any.
+    public init(card: ModelCard, directory: URL) throws {
+        try self.init(image: card.imagePreset, audio: card.audioPreset, text: card.textPreset, tokenizer: card.textTokenizer,
+                      directory: directory)
         try check(card.config, file: card.name)
     }
 
@@ -51,6 +59,12 @@ public struct ModelInputs: Sendable {
                 throw fail("model.text", "vocab_size \(t.vocabSize) and context_length \(t.contextLength) must match the tokenizer's \(tok.vocabularySize) and \(tok.contextLength)")
             }
         }
+        if let b = config.bert {
+            guard let tok = tokenizer else { throw fail("data.text", "the model has a bert tower; name a text preset") }
+            guard tok.vocabularySize == b.vocabSize && tok.contextLength <= b.maxPositionEmbeddings else {
+                throw fail("model.bert", "vocab_size \(b.vocabSize) must match the tokenizer's \(tok.vocabularySize), and its context length \(tok.contextLength) must be at most max_position_embeddings \(b.maxPositionEmbeddings)")
+            }
+        }
     }
 
     /// Loader preprocessing; `training` adds the image augmentation when `augment`.
@@ -65,10 +79,17 @@ public struct ModelInputs: Sendable {
 
 extension Recipe {
     /// The dataset's records of one split that carry every field in `fields`,
-    /// building the manifest on first use.
+    /// building the manifest on first use; training records of held-out labels are left out.
     public func records(split: Split, fields: Set<Field>, dataDirectory: URL, limit: Int?) throws -> [ManifestRecord] {
         let url = try Datasets.manifest(named: data.dataset, dataDirectory: dataDirectory)
-        let all = try Manifest.read(from: url).filter { $0.split == split && $0.has(fields) }
+        var all = try Manifest.read(from: url).filter { $0.split == split && $0.has(fields) }
+        if split == .train && !data.heldOutLabels.isEmpty {
+            let known = Set(all.compactMap(\.labelName))
+            if let unknown = data.heldOutLabels.first(where: { !known.contains($0) }) {
+                throw RecipeError(file: name, field: "data.held_out_labels", message: "'\(unknown)' is not a label of '\(data.dataset)' (labels: \(known.sorted().joined(separator: ", ")))")
+            }
+            all.removeAll { $0.labelName.map(data.heldOutLabels.contains) ?? false }
+        }
         guard !all.isEmpty else {
             throw RecipeError(file: name, field: "data.dataset", message: "'\(data.dataset)' has no \(split.rawValue) records with \(fields.map(\.rawValue).sorted())")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PlinthData
 import PlinthModels
+import PlinthNN
 import Yams
 
 /// A training recipe (recipes/*.yaml): the model, the data, the objective,
@@ -14,16 +15,25 @@ import Yams
 /// train: {batch_size: 256, epochs: 4, learning_rate: 0.001, warmup_steps: 200}
 /// eval: {split: test, zero_shot: {field: image, templates: ["a photo of a {}."]}, retrieval: [[image, text]]}
 /// ```
+///
+/// Optional: `init` (start parts from a pretrained file, possibly locked) and
+/// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`).
 public struct Recipe: Codable, Sendable {
     public var name: String
     public var description: String?
     public var model: ModelConfig
+    /// Parts of the model taken (and possibly locked) from a pretrained file.
+    public var initialization: InitSection?
+    /// Train low-rank adapters on a frozen model instead of its weights (Hu et al. 2021).
+    public var lora: LoRAConfig?
     public var data: DataSection
     public var objective: ObjectiveSection
     public var train: TrainSection
     public var eval: EvalSection
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, model, data, objective, train, eval }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, model, initialization = "init", lora, data, objective, train, eval
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -31,6 +41,8 @@ public struct Recipe: Codable, Sendable {
         name = try c.decode(String.self, forKey: .name)
         description = try c.decodeIfPresent(String.self, forKey: .description)
         model = try c.decode(ModelConfig.self, forKey: .model)
+        initialization = try c.decodeIfPresent(InitSection.self, forKey: .initialization)
+        lora = try c.decodeIfPresent(LoRAConfig.self, forKey: .lora)
         data = try c.decode(DataSection.self, forKey: .data)
         objective = try c.decode(ObjectiveSection.self, forKey: .objective)
         train = try c.decode(TrainSection.self, forKey: .train)
@@ -102,7 +114,7 @@ extension ModelConfig {
         switch modality {
         case .image: vision != nil
         case .audio: audio != nil
-        case .text: text != nil
+        case .text: text != nil || bert != nil
         }
     }
 }
@@ -132,9 +144,12 @@ public struct DataSection: Codable, Sendable {
     public var limit: Int?
     /// Fields some records lack (e.g. Tux Paint sounds); a pair with one counts only the items that have it.
     public var optionalFields: Set<Field>
+    /// Label names left out of training, so evaluation can measure them as unseen classes.
+    public var heldOutLabels: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataset, image, audio, text, augment, templates, limit, optionalFields = "optional_fields"
+        case heldOutLabels = "held_out_labels"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -148,6 +163,7 @@ public struct DataSection: Codable, Sendable {
         templates = try c.decodeIfPresent([String].self, forKey: .templates)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
         optionalFields = try c.decodeIfPresent(Set<Field>.self, forKey: .optionalFields) ?? []
+        heldOutLabels = try c.decodeIfPresent([String].self, forKey: .heldOutLabels) ?? []
     }
 }
 

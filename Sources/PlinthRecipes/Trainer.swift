@@ -11,7 +11,9 @@ import PlinthObjectives
 /// the latest one, and a clean stop with a checkpoint on Ctrl-C.
 ///
 /// Output directory: see `RunDirectory`; the final model is
-/// `final/model.safetensors` (a `ModelFile` with its card).
+/// `final/model.safetensors` (a `ModelFile` with its card). A `lora` recipe
+/// trains only the adapters, saves them as `final/lora.safetensors`, and
+/// writes the final model with them merged.
 public final class Trainer {
     public let recipe: Recipe
     public let recipeText: String
@@ -34,6 +36,9 @@ public final class Trainer {
         public var seconds: Double
         public var finalLoss: Float
         public var model: URL?
+        /// Elements the optimizer updated (LoRA adapters only, or the unlocked parts), and the model's.
+        public var trainableParameters: Int
+        public var parameters: Int
     }
 
     /// Trains to the recipe's end, or stops as on Ctrl-C after step `stoppingAfter`.
@@ -54,13 +59,17 @@ public final class Trainer {
 
         let generator = RandomGenerator(seed: t.seed)
         let model = try MultimodalModel(recipe.model, generator: generator)
-        let optimizer = AdamW(model.parameterGroups(weightDecay: t.weightDecay), learningRate: t.learningRate,
-                              betas: (t.betas[0], t.betas[1]), eps: t.eps)
+        let initialized = try recipe.initialization?.apply(to: model, recipe: recipe.name) ?? []
+        let lockedText = recipe.initialization?.lock == true && initialized.contains(.text) ? LockedTextCache() : nil
+        let adapters = try recipe.lora.map { try LoRAAdapters(attachingTo: model, config: $0, generator: generator) }
+        let state = TrainingState(model: model, adapters: adapters)
+        let optimizer = AdamW(adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay),
+                              learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
                                             total: totalSteps)
         var step = 0
         if let latest = try run.latestCheckpoint() {
-            step = try TrainingCheckpoint.load(from: latest, model: model, optimizer: optimizer, generator: generator).step
+            step = try TrainingCheckpoint.load(from: latest, model: state, optimizer: optimizer, generator: generator).step
         } else {
             try run.writeRecipe(recipeText)
         }
@@ -71,18 +80,18 @@ public final class Trainer {
 
         func checkpoint() throws {
             try run.saveCheckpoint(step: step, keepLast: t.keepCheckpoints) { url in
-                try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, step: step,
+                try TrainingCheckpoint.save(to: url, model: state, optimizer: optimizer, step: step,
                                             generator: generator, config: recipeText)
             }
         }
 
-        let contrastive = ContrastiveStep(pairs: recipe.objective.pairs)
+        let contrastive = ContrastiveStep(pairs: recipe.objective.pairs, lockedText: lockedText)
         let microBatch = t.batchSize / t.accumulation
         var lastLoss: Float = .nan
         model.train()
         training: while step < totalSteps {
             let epoch = step / loader.batchesPerEpoch
-            var batches = loader.batches(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
+            let batches = loader.batches(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
             while step < totalSteps, let batch = try batches.next() {
                 schedule.apply(to: optimizer)
                 optimizer.zeroGrad()
@@ -115,13 +124,36 @@ public final class Trainer {
         let interrupted = step < totalSteps
         var modelURL: URL?
         if !interrupted {
+            var source = "plinth train, \(step) steps"
+            if let adapters {
+                let url = run.finalModelURL.deletingLastPathComponent().appendingPathComponent("lora.safetensors")
+                try adapters.save(to: url)
+                adapters.mergeAll()
+                source += ", LoRA adapters (lora.safetensors) merged"
+            }
             let card = ModelCard(name: recipe.name, config: recipe.model, imagePreset: recipe.data.image,
                                  audioPreset: recipe.data.audio, textPreset: recipe.data.text, recipe: recipeText,
-                                 source: "plinth train, \(step) steps")
+                                 source: source)
             modelURL = run.finalModelURL
             try ModelFile.save(model, card: card, to: run.finalModelURL)
         }
         return Summary(steps: step, totalSteps: totalSteps, interrupted: interrupted,
-                       seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL)
+                       seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL,
+                       trainableParameters: optimizer.parameters.reduce(0) { $0 + $1.count },
+                       parameters: model.parameterCount)
+    }
+}
+
+/// What a checkpoint holds: the model's tensors under their own keys, and the
+/// LoRA adapters (not part of the model's state) under `lora.<key>`.
+final class TrainingState: Module {
+    let model: MultimodalModel
+    let adapters: LoRAAdapters?
+    var isTraining = true
+
+    init(model: MultimodalModel, adapters: LoRAAdapters?) { (self.model, self.adapters) = (model, adapters) }
+
+    var items: [(String, ModuleItem)] {
+        model.items + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
     }
 }

@@ -17,8 +17,14 @@ struct Eval: ParsableCommand {
     func run() throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel
         let embedder = try Embedder(modelFile: modelURL)
-        let recipe = try self.recipe.map { try Recipe.load(contentsOf: URL(fileURLWithPath: $0)).recipe }
-            ?? Recipe.parse(try ModelFile.card(at: modelURL).recipe, file: modelURL.path)
+        let recipe: Recipe
+        if let path = self.recipe {
+            recipe = try Recipe.load(contentsOf: URL(fileURLWithPath: path)).recipe
+        } else if let text = try ModelFile.card(at: modelURL).recipe {
+            recipe = try Recipe.parse(text, file: modelURL.path)
+        } else {
+            throw ValidationError("\(modelURL.path) was imported, not trained, so it has no recipe: name one")
+        }
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
         try prepareDataset(recipe.data.dataset, in: dataDirectory)
         let report = try Evaluator.evaluate(recipe, embedder: embedder, dataDirectory: dataDirectory,
@@ -35,6 +41,10 @@ enum EvalOutput {
         Swift.print("\(report.recipe), \(report.split) split")
         if let z = report.zeroShot {
             Swift.print("zero-shot \(z.field) (\(z.count) items, \(z.classes) classes): top-1 \(pct(z.top1)), top-5 \(pct(z.top5)), chance \(pct(z.chanceTop1))")
+            if let u = z.unseen {
+                Swift.print("  unseen in training (\(u.classes.joined(separator: ", ")); \(u.count) items): top-1 \(pct(u.top1)) among all \(z.classes) classes (chance \(pct(u.chanceTop1))), \(pct(u.top1AmongUnseen)) among the \(u.classes.count) unseen (chance \(pct(u.chanceAmongUnseen)))")
+                Swift.print("  seen classes: top-1 \(pct(u.seenTop1))")
+            }
         }
         for r in report.retrieval {
             for (name, m, chance) in [("\(r.a) -> \(r.b)", r.aToB, r.chanceAToB), ("\(r.b) -> \(r.a)", r.bToA, r.chanceBToA)] {

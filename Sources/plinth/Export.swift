@@ -21,7 +21,9 @@ struct Export: ParsableCommand {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let target = out.appendingPathComponent("model.safetensors")
         try ModelFile.save(model, card: card, to: target, precision: f32 ? .f32 : .f16)
-        try Data(card.recipe.utf8).write(to: out.appendingPathComponent("recipe.yaml"), options: .atomic)
+        if let recipe = card.recipe {
+            try Data(recipe.utf8).write(to: out.appendingPathComponent("recipe.yaml"), options: .atomic)
+        }
         let metrics = runDirectory.url.appendingPathComponent("metrics.json")
         if FileManager.default.fileExists(atPath: metrics.path) {
             try Data(contentsOf: metrics).write(to: out.appendingPathComponent("metrics.json"), options: .atomic)

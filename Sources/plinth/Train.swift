@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
             print("stopped at step \(summary.steps)/\(summary.totalSteps) after \(minutes) min; continue with --resume")
             return
         }
-        print("trained \(summary.steps) steps in \(minutes) min, final loss \(String(format: "%.4f", summary.finalLoss))")
+        print("trained \(summary.steps) steps in \(minutes) min, final loss \(String(format: "%.4f", summary.finalLoss)), \(summary.trainableParameters) of \(summary.parameters) parameters trained")
         print("model: \(model.path)")
         guard !noEval else { return }
         let report = try Evaluator.evaluate(recipe, embedder: Embedder(modelFile: model), dataDirectory: dataDirectory)

@@ -14,7 +14,7 @@ final class ModalityCardTests: XCTestCase {
         let whisper = try ModalityCards.load(AudioPreset.self, preset: "whisper")
         XCTAssertEqual(whisper.nFft, 400)
         XCTAssertEqual(try ModalityCards.load(TextPreset.self, preset: "clip").contextLength, 77)
-        XCTAssertEqual(try ModalityCards.presets("text"), ["bert-uncased", "clip", "small"])
+        XCTAssertEqual(try ModalityCards.presets("text"), ["bert-uncased", "clip", "minilm", "small"])
         for modality in ["image", "audio", "text"] {
             XCTAssertTrue(try ModalityCards.presets(modality).contains("small"), modality)
         }

@@ -9,7 +9,8 @@ final class RecipeTests: XCTestCase {
 
     func testShippedRecipesParseAndMatchTheirPresets() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.recipes.path).filter { $0.hasSuffix(".yaml") }
-        XCTAssertEqual(Set(names), ["fashion-mnist.yaml", "tuxpaint.yaml", "asterisk.yaml"])
+        XCTAssertEqual(Set(names), ["fashion-mnist.yaml", "tuxpaint.yaml", "asterisk.yaml", "fashion-mnist-heldout.yaml",
+                                    "fashion-mnist-locked.yaml", "tuxpaint-locked.yaml", "fashion-mnist-lora.yaml"])
         for name in names {
             let recipe = try Recipe.load(contentsOf: Self.recipes.appendingPathComponent(name)).recipe
             XCTAssertNoThrow(try ModelInputs(recipe: recipe), name)
@@ -29,6 +30,24 @@ final class RecipeTests: XCTestCase {
             .contains("needs a audio tower"))
         XCTAssertTrue(error(text.replacingOccurrences(of: "patch_size: 4", with: "patch_size: 5"))
             .contains("field 'model.vision.patch_size'"))
+        XCTAssertTrue(error(text + "lora: {rank: 4, alpha: 8, targets: [mlp.c_fc], dropout: 0.1}\n")
+            .contains("field 'lora.dropout' unknown key 'dropout'"))
+        XCTAssertTrue(error(text + "init: {from: x.safetensors, parts: [vision, txt]}\n").contains("field 'init.parts.1'"))
+    }
+
+    func testInitFromAFileThatDoesNotFitNamesTheProblems() throws {
+        var recipe = try Recipe.load(contentsOf: Self.recipes.appendingPathComponent("fashion-mnist-lora.yaml")).recipe
+        recipe.model.vision!.width = 64
+        recipe.model.shared.width = 64
+        recipe.model.audio = nil
+        recipe.model.text = nil
+        let model = try MultimodalModel(recipe.model)
+        XCTAssertThrowsError(try recipe.initialization!.apply(to: model, recipe: "r.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("field 'init'"), text)
+            XCTAssertTrue(text.contains("the model has no audio part"), text)
+            XCTAssertTrue(text.contains("visual.conv1.weight is [128, 3, 4, 4] in the file, [64, 3, 4, 4] in the model"), text)
+        }
     }
 
     func testModelMustMatchTheTokenizer() throws {

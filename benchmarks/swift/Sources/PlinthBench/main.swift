@@ -3,6 +3,7 @@
 //   plinth-bench gemm [SHAPES]        sgemm GFLOP/s through Tensor.matmul (benchmarks/blas/shapes.txt)
 //   plinth-bench block --blocks 6     forward+backward of ResidualAttentionBlocks, [32, 197, 384]
 //   plinth-bench images|audio DIR     decode + preprocess a folder (CLIP 224 / ImageBind fbank), items/s
+//   plinth-bench sentences ...        sentence embedding with an imported MiniLM (benchmarks/minilm), sentences/s
 //
 // Threads come from PLINTH_NUM_THREADS (Plinth and OpenBLAS alike).
 import Foundation
@@ -77,9 +78,12 @@ case "block":
           "peak_method": method, "dropped": dropped])
 case "ops":
     profileOps()
+case "sentences":
+    try! benchmarkSentences(args.dropFirst())
 case "images", "audio":
     try! benchmarkFrontEnd(args.first!, folder: args.dropFirst().first ?? ".")
 default:
-    print("usage: plinth-bench gemm [SHAPES] | block [--blocks N] [--iters N] [--warmup N] | images DIR | audio DIR | ops")
+    print("usage: plinth-bench gemm [SHAPES] | block [--blocks N] [--iters N] [--warmup N] | images DIR | audio DIR | ops\n"
+          + "       sentences (--model MODEL.safetensors | --import HF_DIR) --sentences FILE [--batch-size B] [--repeat R]")
     exit(2)
 }
