@@ -62,17 +62,7 @@ extension Module {
     }
 
     /// This module and every descendant.
-    public func modules() -> [any Module] {
-        var out: [any Module] = [self]
-        for (_, item) in items {
-            switch item {
-            case .module(let m): out += m.modules()
-            case .modules(let ms): for m in ms { out += m.modules() }
-            default: break
-            }
-        }
-        return out
-    }
+    public func modules() -> [any Module] { namedModules().map(\.1) }
 
     /// This module (key "") and every descendant under its dotted key
     /// (`transformer.resblocks.0.attn`), depth first in registration order.

@@ -72,9 +72,9 @@ public struct ModelImport {
             textPreset: tokenizer == nil && imported.config.text?.vocabSize == 49408 && imported.config.text?.contextLength == 77
                 ? "clip" : nil,
             textTokenizer: tokenizer, recipe: nil, source: "plinth import \(format.rawValue) \(source.path)")
+        _ = try ModelInputs(card: card, directory: output)    // the tokenizer loads and fits the model
         let url = output.appendingPathComponent("model.safetensors")
         try ModelFile.save(model, card: card, to: url, precision: precision)
-        _ = try ModelInputs(card: card, directory: output)    // the tokenizer loads and fits the model
         return (url, card)
     }
 

@@ -79,6 +79,12 @@ struct KeyMapping {
 
 /// Reads a JSON object file of a model directory; errors name the file.
 func readJSONObject(_ url: URL) throws -> [String: Any] {
+    var isDirectory: ObjCBool = false
+    let folder = url.deletingLastPathComponent()
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ImportError(source: folder.path, message: "is not a directory: this format is a Hugging Face model directory")
+    }
+    guard FileManager.default.fileExists(atPath: url.path) else { throw ImportError(source: url.path, message: "not found") }
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
         throw ImportError(source: url.path, message: "cannot read: \(error.localizedDescription)")
