@@ -20,10 +20,7 @@ public enum ImportFormat: String, CaseIterable, Sendable {
         }
         guard isDirectory.boolValue else { return .openCLIP }
         let configURL = url.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ImportError(source: configURL.path, message: "missing or not JSON: a Hugging Face model directory has config.json")
-        }
+        let json = try readJSONObject(configURL)
         switch json["model_type"] as? String {
         case "bert": return .bert
         case "clip": return .hfCLIP
@@ -92,12 +89,12 @@ public struct ModelImport {
                 throw ImportError(source: source.path, message: "no vocab.txt: a BERT directory needs its WordPiece vocabulary")
             }
             let tokenizerConfig = source.appendingPathComponent("tokenizer_config.json")
-            if has("tokenizer_config.json"), (try readJSON(tokenizerConfig)["do_lower_case"] as? Bool) == false {
+            if has("tokenizer_config.json"), (try readJSONObject(tokenizerConfig)["do_lower_case"] as? Bool) == false {
                 throw ImportError(source: tokenizerConfig.path, message: "do_lower_case is false: cased WordPiece is not supported")
             }
             // sentence-transformers truncates at max_seq_length (sentence_bert_config.json).
             let stConfig = source.appendingPathComponent("sentence_bert_config.json")
-            let maxSeq = has("sentence_bert_config.json") ? (try readJSON(stConfig)["max_seq_length"] as? Int) : nil
+            let maxSeq = has("sentence_bert_config.json") ? (try readJSONObject(stConfig)["max_seq_length"] as? Int) : nil
             try copy("vocab.txt")
             return TextPreset(tokenizer: "wordpiece", vocabulary: "vocab.txt",
                               contextLength: min(maxSeq ?? bert.maxPositionEmbeddings, bert.maxPositionEmbeddings))
@@ -109,12 +106,5 @@ public struct ModelImport {
         case .openCLIP:
             return nil
         }
-    }
-
-    func readJSON(_ url: URL) throws -> [String: Any] {
-        guard let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-            throw ImportError(source: url.path, message: "is not a JSON object")
-        }
-        return json
     }
 }

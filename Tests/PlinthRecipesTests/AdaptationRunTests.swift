@@ -61,9 +61,7 @@ final class AdaptationRunTests: XCTestCase {
     /// The locked MiniLM stays bit-identical, held-out classes are left out of
     /// training, and the evaluation reports them against chance.
     func testLockedTextKeepsTheEncoderAndReportsUnseenClasses() throws {
-        guard FileManager.default.fileExists(atPath: MiniLMImportTests.source.appendingPathComponent("model.safetensors").path) else {
-            throw XCTSkip("all-MiniLM-L6-v2 is not installed: run scripts/setup.sh")
-        }
+        try MiniLMImportTests.requireModel()
         var (recipe, text) = try self.recipe("fashion-mnist-locked", steps: 3)
         recipe.model.shared = SharedConfig(layers: 1, width: 32, heads: 2)
         recipe.model.vision = VisionConfig(imageSize: 32, patchSize: 8, width: 32, layers: 0, heads: 2)

@@ -78,7 +78,7 @@ struct KeyMapping {
 }
 
 /// Reads a JSON object file of a model directory; errors name the file.
-func readJSONObject(_ url: URL) throws -> [String: Any] {
+public func readJSONObject(_ url: URL) throws -> [String: Any] {
     var isDirectory: ObjCBool = false
     let folder = url.deletingLastPathComponent()
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
