@@ -32,7 +32,7 @@ public struct Embedder {
     /// (as sentence-transformers does), so a tower that trims padding does little
     /// padded work; rows come back in input order.
     public func embed(texts: [String]) throws -> Tensor {
-        guard let tokenizer = inputs.tokenizer else { throw EmbedderError("this model has no text tower") }
+        guard let tokenizer = inputs.tokenizer else { throw EmbedderError("this model file has no text tower or names no tokenizer") }
         let rows = try tokenizer.tokenizeBatch(texts)
         let order = texts.indices.sorted { rows.attentionMask[$0].reduce(0, +) > rows.attentionMask[$1].reduce(0, +) }
         var parts: [Tensor] = []
@@ -51,6 +51,8 @@ public struct Embedder {
     /// A field of every record -> [N, E], in record order.
     public func embed(records: [ManifestRecord], field: Field) throws -> Tensor {
         if field == .text { return try embed(texts: records.map { $0.text ?? "" }) }
+        if field == .image && inputs.imagePreset == nil { throw EmbedderError("this model file names no image preset") }
+        if field.modality == .audio && inputs.audio == nil { throw EmbedderError("this model file names no audio preset") }
         let loader = try DataLoader(records: records, fields: [field], preprocessing: inputs.preprocessing(training: false),
                                     batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
         var parts: [Tensor] = []

@@ -37,12 +37,14 @@ public struct ModelInputs: Sendable {
     public init(card: ModelCard, directory: URL) throws {
         try self.init(image: card.imagePreset, audio: card.audioPreset, text: card.textPreset, tokenizer: card.textTokenizer,
                       directory: directory)
-        try check(card.config, file: card.name)
+        try check(card.config, file: card.name, everyTower: false)
     }
 
-    func check(_ config: ModelConfig, file: String) throws {
+    /// The presets must fit the towers; with `everyTower` (training) each tower also needs one,
+    /// while a model file (an import) may lack some and serve the other modalities.
+    func check(_ config: ModelConfig, file: String, everyTower: Bool = true) throws {
         func fail(_ field: String, _ message: String) -> RecipeError { RecipeError(file: file, field: field, message: message) }
-        if let v = config.vision {
+        if let v = config.vision, imagePreset != nil || everyTower {
             guard let p = imagePreset else { throw fail("data.image", "the model has a vision tower; name an image preset") }
             guard p.size == v.imageSize else {
                 throw fail("model.vision.image_size", "is \(v.imageSize) but the image preset crops to \(p.size)")
@@ -53,13 +55,13 @@ public struct ModelInputs: Sendable {
                 throw fail("model.audio", "expects \(a.melBins) x \(a.frames) features, the audio preset gives \(f.fbank.melBins) x \(f.targetFrames)")
             }
         }
-        if let t = config.text {
+        if let t = config.text, tokenizer != nil || everyTower {
             guard let tok = tokenizer else { throw fail("data.text", "the model has a text tower; name a text preset") }
             guard tok.vocabularySize == t.vocabSize && tok.contextLength == t.contextLength else {
                 throw fail("model.text", "vocab_size \(t.vocabSize) and context_length \(t.contextLength) must match the tokenizer's \(tok.vocabularySize) and \(tok.contextLength)")
             }
         }
-        if let b = config.bert {
+        if let b = config.bert, tokenizer != nil || everyTower {
             guard let tok = tokenizer else { throw fail("data.text", "the model has a bert tower; name a text preset") }
             guard tok.vocabularySize == b.vocabSize && tok.contextLength <= b.maxPositionEmbeddings else {
                 throw fail("model.bert", "vocab_size \(b.vocabSize) must match the tokenizer's \(tok.vocabularySize), and its context length \(tok.contextLength) must be at most max_position_embeddings \(b.maxPositionEmbeddings)")

@@ -62,7 +62,9 @@ public final class Trainer {
         let initialized = try recipe.initialization?.apply(to: model, recipe: recipe.name) ?? []
         let lockedText = recipe.initialization?.lock == true && initialized.contains(.text) ? LockedTextCache() : nil
         let adapters = try recipe.lora.map { try LoRAAdapters(attachingTo: model, config: $0, generator: generator) }
-        let state = TrainingState(model: model, adapters: adapters)
+        // Parts taken from `init` that never train are restored from there on resume, not checkpointed.
+        let fixed = adapters != nil || recipe.initialization?.lock == true ? initialized : []
+        let state = TrainingState(model: model, adapters: adapters, leaving: fixed)
         let optimizer = AdamW(adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay),
                               learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
@@ -144,16 +146,21 @@ public final class Trainer {
     }
 }
 
-/// What a checkpoint holds: the model's tensors under their own keys, and the
-/// LoRA adapters (not part of the model's state) under `lora.<key>`.
+/// What a checkpoint holds: the model's tensors under their own keys, except
+/// the `fixed` parts (frozen copies of the `init` file), and the LoRA adapters
+/// (not part of the model's state) under `lora.<key>`.
 final class TrainingState: Module {
     let model: MultimodalModel
     let adapters: LoRAAdapters?
+    let fixed: Set<ModelPart>
     var isTraining = true
 
-    init(model: MultimodalModel, adapters: LoRAAdapters?) { (self.model, self.adapters) = (model, adapters) }
+    init(model: MultimodalModel, adapters: LoRAAdapters?, leaving fixed: Set<ModelPart>) {
+        (self.model, self.adapters, self.fixed) = (model, adapters, fixed)
+    }
 
     var items: [(String, ModuleItem)] {
-        model.items + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
+        model.items.filter { ModelPart(key: $0.0).map { !fixed.contains($0) } ?? true }
+            + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
     }
 }

@@ -33,8 +33,7 @@ struct Import: ParsableCommand {
         let towers = [card.config.vision.map { _ in "vision" }, card.config.text.map { _ in "text" },
                       card.config.bert.map { b in "bert (\(b.numHiddenLayers) layers, \(b.pooling.rawValue) pooling\(b.normalize ? ", normalized" : ""))" }]
             .compactMap { $0 }
-        let parameters = try SafetensorsFile(contentsOf: url).names.count
-        print("\(job.format.rawValue) -> \(url.path): \(towers.joined(separator: ", ")), joint width \(card.config.embedDim), \(parameters) tensors")
+        print("\(job.format.rawValue) -> \(url.path): \(towers.joined(separator: ", ")), joint width \(card.config.embedDim)")
         if card.textTokenizer == nil && card.textPreset == nil && card.config.text != nil {
             print("note: no tokenizer Plinth reads was found; text must be given as token ids")
         }

@@ -53,6 +53,9 @@ final class AdaptationRunTests: XCTestCase {
 
         try FileManager.default.removeItem(at: output)
         _ = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train(stoppingAfter: 2)
+        // The frozen base comes back from `init`: a checkpoint holds the adapters and their optimizer state.
+        let checkpoint = try XCTUnwrap(try RunDirectory(url: output).latestCheckpoint())
+        XCTAssertTrue(try SafetensorsFile(contentsOf: checkpoint).names.allSatisfy { !$0.hasPrefix("model.") || $0.hasPrefix("model.lora.") })
         let resumed = try Trainer(recipe: recipe, recipeText: text, output: output, resume: true).train()
         let weights = try SafetensorsFile(contentsOf: resumed.model!).tensors()
         for (key, t) in reference { XCTAssertEqual(weights[key]!.toArray(), t.toArray(), key) }
@@ -76,6 +79,11 @@ final class AdaptationRunTests: XCTestCase {
         let source = try ModelImport(source: MiniLMImportTests.source).read().tensors
         for (key, t) in source where key.hasPrefix("bert.") { XCTAssertEqual(trained[key]!.toArray(), t.toArray(), key) }
         XCTAssertLessThan(summary.trainableParameters, 200_000)
+        // The locked encoder comes back from `init` on resume, so checkpoints leave it out.
+        let checkpoint = try XCTUnwrap(try RunDirectory(url: output).latestCheckpoint())
+        let names = try SafetensorsFile(contentsOf: checkpoint).names
+        XCTAssertFalse(names.contains { $0.hasPrefix("model.bert.") })
+        XCTAssertTrue(names.contains("model.visual.proj"))
 
         let report = try Evaluator.evaluate(recipe, embedder: Embedder(modelFile: summary.model!))
         let unseen = try XCTUnwrap(report.zeroShot?.unseen)

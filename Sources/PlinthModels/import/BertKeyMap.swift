@@ -99,11 +99,3 @@ public enum BertKeyMap {
         }
     }
 }
-
-/// All tensors of a safetensors file as Float32; errors name the file.
-func safetensors(_ url: URL) throws -> [String: Tensor] {
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        throw ImportError(source: url.path, message: "not found (a PyTorch .bin checkpoint must be converted to safetensors first)")
-    }
-    return try SafetensorsFile(contentsOf: url).tensors()
-}

@@ -77,6 +77,14 @@ struct KeyMapping {
     }
 }
 
+/// All tensors of a safetensors file as Float32; errors name the file.
+func safetensors(_ url: URL) throws -> [String: Tensor] {
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw ImportError(source: url.path, message: "not found (a PyTorch .bin checkpoint must be converted to safetensors first)")
+    }
+    return try SafetensorsFile(contentsOf: url).tensors()
+}
+
 /// Reads a JSON object file of a model directory; errors name the file.
 public func readJSONObject(_ url: URL) throws -> [String: Any] {
     var isDirectory: ObjCBool = false
