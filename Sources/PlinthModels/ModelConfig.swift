@@ -243,5 +243,6 @@ public struct TextConfig: Codable, Equatable, Sendable, TowerShape {
 public struct ModelConfigError: Error, CustomStringConvertible {
     public let field: String
     public let message: String
+    public init(field: String, message: String) { (self.field, self.message) = (field, message) }
     public var description: String { "model config: '\(field)' \(message)" }
 }

@@ -65,13 +65,13 @@ public final class MultimodalModel: Module {
     /// images [B, 3, H, W] -> [B, E] (not normalized).
     public func encode(images: Tensor) -> Tensor {
         guard let visual else { preconditionFailure("MultimodalModel: this model has no vision tower") }
-        return visual.pool(shared(visual.tokens(images), .image))
+        return visual.pool(tokens(images: images))
     }
 
     /// features [B, 1, F, N] -> [B, E] (not normalized).
     public func encode(audio features: Tensor) -> Tensor {
         guard let audio else { preconditionFailure("MultimodalModel: this model has no audio tower") }
-        return audio.pool(shared(audio.tokens(features), .audio))
+        return audio.pool(tokens(audio: features))
     }
 
     /// ids [B*T] (rows of context_length) -> [B, E] (not normalized, unless a `bert` tower normalizes).
@@ -79,6 +79,18 @@ public final class MultimodalModel: Module {
         if let bert { return bert.encode(ids, batch: batch) }
         guard let text else { preconditionFailure("MultimodalModel: this model has no text tower") }
         return text.pool(shared(text.tokens(ids, batch: batch), .text), ids: ids)
+    }
+
+    /// images [B, 3, H, W] -> the shared backbone's output tokens [B, T, D].
+    public func tokens(images: Tensor) -> Tensor {
+        guard let visual else { preconditionFailure("MultimodalModel: this model has no vision tower") }
+        return shared(visual.tokens(images), .image)
+    }
+
+    /// features [B, 1, F, N] -> the shared backbone's output tokens [B, T, D].
+    public func tokens(audio features: Tensor) -> Tensor {
+        guard let audio else { preconditionFailure("MultimodalModel: this model has no audio tower") }
+        return shared(audio.tokens(features), .audio)
     }
 
     /// tokens [B, T, D] through the shared blocks, tagged with the modality's embedding row.

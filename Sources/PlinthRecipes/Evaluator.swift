@@ -59,8 +59,9 @@ public struct EvalReport: Codable, Sendable {
     public var split: String
     public var zeroShot: ZeroShot?
     public var retrieval: [Retrieval]
+    public var captioning: [Captioning]
 
-    enum CodingKeys: String, CodingKey { case recipe, split, zeroShot = "zero_shot", retrieval }
+    enum CodingKeys: String, CodingKey { case recipe, split, zeroShot = "zero_shot", retrieval, captioning }
 }
 
 /// Zero-shot classification and retrieval in every direction a recipe names.
@@ -68,11 +69,17 @@ public enum Evaluator {
     /// Classifier weights are the normalized mean of normalized template
     /// embeddings (CLIP); retrieval ranks by cosine, captions shared by several
     /// items counted once as candidates.
-    public static func evaluate(_ recipe: Recipe, embedder: Embedder, dataDirectory: URL = Datasets.defaultDirectory,
+    /// With a `captioner` (a model with a caption head), the recipe's caption fields are captioned and scored too.
+    public static func evaluate(_ recipe: Recipe, embedder: Embedder, captioner: Captioner? = nil,
+                                dataDirectory: URL = Datasets.defaultDirectory,
                                 split: Split? = nil, limit: Int? = nil) throws -> EvalReport {
         let split = split ?? recipe.eval.split
         let limit = limit ?? recipe.eval.limit
-        var report = EvalReport(recipe: recipe.name, split: split.rawValue, zeroShot: nil, retrieval: [])
+        var report = EvalReport(recipe: recipe.name, split: split.rawValue, zeroShot: nil, retrieval: [], captioning: [])
+        if let captioner {
+            report.captioning = try evaluateCaptions(recipe, captioner: captioner, dataDirectory: dataDirectory, split: split,
+                                                     limit: limit)
+        }
         if let z = recipe.eval.zeroShot {
             let records = try recipe.records(split: split, fields: [z.field], dataDirectory: dataDirectory, limit: limit)
                 .filter { $0.label != nil && $0.labelName != nil }

@@ -1,4 +1,5 @@
 import Foundation
+import PlinthAdapters
 import PlinthModalities
 import PlinthModels
 import PlinthNN
@@ -14,35 +15,41 @@ public struct ModelCard: Codable, Sendable {
     /// A tokenizer that travels with the model (an import's), its vocabulary
     /// relative to the model file's folder; used instead of `textPreset`.
     public var textTokenizer: TextPreset?
+    /// The caption head stored under `caption.*`, if any (its `text` preset resolved).
+    public var caption: CaptionSection?
     /// The recipe YAML as run.
     public var recipe: String?
     /// Where the weights came from (a training run and its step, or an import).
     public var source: String
 
     public init(name: String, config: ModelConfig, imagePreset: String?, audioPreset: String?, textPreset: String?,
-                textTokenizer: TextPreset? = nil, recipe: String?, source: String) {
-        (self.name, self.config, self.recipe, self.source) = (name, config, recipe, source)
+                textTokenizer: TextPreset? = nil, caption: CaptionSection? = nil, recipe: String?, source: String) {
+        (self.name, self.config, self.caption, self.recipe, self.source) = (name, config, caption, recipe, source)
         (self.imagePreset, self.audioPreset, self.textPreset, self.textTokenizer) = (imagePreset, audioPreset, textPreset, textTokenizer)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, config, imagePreset = "image_preset", audioPreset = "audio_preset", textPreset = "text_preset"
-        case textTokenizer = "text_tokenizer", recipe, source
+        case textTokenizer = "text_tokenizer", caption, recipe, source
     }
 }
 
 /// A model's weights and card in one safetensors file: tensors under their
-/// state-dict keys, the card as JSON in the metadata field `plinth_card`.
+/// state-dict keys (a caption head's under `caption.*`), the card as JSON in
+/// the metadata field `plinth_card`.
 public enum ModelFile {
     public static let format = "plinth-model/1"
 
     /// Writes atomically; `precision` F16 halves the file for shipping.
-    public static func save(_ model: MultimodalModel, card: ModelCard, to url: URL, precision: SavedPrecision = .f32) throws {
+    public static func save(_ model: MultimodalModel, caption: CaptionHead? = nil, card: ModelCard, to url: URL,
+                            precision: SavedPrecision = .f32) throws {
+        precondition((caption == nil) == (card.caption == nil), "ModelFile.save: the card and the caption head disagree")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(card), as: UTF8.self)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try model.save(to: url, metadata: ["format": format, "plinth_card": json], precision: precision)
+        try ModelWithHeads(model: model, caption: caption)
+            .save(to: url, metadata: ["format": format, "plinth_card": json], precision: precision)
     }
 
     /// Reads the card alone (no weights are loaded).
@@ -52,12 +59,19 @@ public enum ModelFile {
 
     /// Builds the model its card describes and loads the weights strictly, in eval mode.
     public static func load(_ url: URL) throws -> (model: MultimodalModel, card: ModelCard) {
+        let loaded = try loadWithHeads(url)
+        return (loaded.model, loaded.card)
+    }
+
+    /// The model and, when the card has one, its caption head; strict, in eval mode.
+    public static func loadWithHeads(_ url: URL) throws -> (model: MultimodalModel, caption: CaptionHead?, card: ModelCard) {
         let file = try SafetensorsFile(contentsOf: url)
         let card = try card(of: file, path: url.path)
-        let model = try MultimodalModel(card.config)
-        try model.load(stateDict: file.tensors())
-        model.eval()
-        return (model, card)
+        let whole = ModelWithHeads(model: try MultimodalModel(card.config),
+                                   caption: card.caption.map { CaptionHead($0.head, conditionWidth: $0.head.conditionWidth(card.config)) })
+        try whole.load(stateDict: file.tensors())
+        whole.eval()
+        return (whole.model, whole.caption, card)
     }
 
     static func card(of file: SafetensorsFile, path: String) throws -> ModelCard {
@@ -78,4 +92,16 @@ public struct ModelFileError: Error, CustomStringConvertible {
     public let path: String
     public let message: String
     public var description: String { "model file '\(path)': \(message)" }
+}
+
+/// A model with its heads, for saving and loading one state dict: the model's
+/// keys as they are, the caption head's under `caption.`.
+final class ModelWithHeads: Module {
+    let model: MultimodalModel
+    let caption: CaptionHead?
+    var isTraining = true
+
+    init(model: MultimodalModel, caption: CaptionHead?) { (self.model, self.caption) = (model, caption) }
+
+    var items: [(String, ModuleItem)] { model.items + (caption.map { [("caption", .module($0))] } ?? []) }
 }

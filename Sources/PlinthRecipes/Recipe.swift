@@ -16,8 +16,9 @@ import Yams
 /// eval: {split: test, zero_shot: {field: image, templates: ["a photo of a {}."]}, retrieval: [[image, text]]}
 /// ```
 ///
-/// Optional: `init` (start parts from a pretrained file, possibly locked) and
-/// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`).
+/// Optional: `init` (start parts from a pretrained file, possibly locked),
+/// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`)
+/// and `caption` (train a caption head, with or without contrastive pairs; see `CaptionSection`).
 public struct Recipe: Codable, Sendable {
     public var name: String
     public var description: String?
@@ -28,11 +29,12 @@ public struct Recipe: Codable, Sendable {
     public var lora: LoRAConfig?
     public var data: DataSection
     public var objective: ObjectiveSection
+    public var caption: CaptionSection?
     public var train: TrainSection
     public var eval: EvalSection
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, model, initialization = "init", lora, data, objective, train, eval
+        case name, description, model, initialization = "init", lora, data, objective, caption, train, eval
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,7 +46,8 @@ public struct Recipe: Codable, Sendable {
         initialization = try c.decodeIfPresent(InitSection.self, forKey: .initialization)
         lora = try c.decodeIfPresent(LoRAConfig.self, forKey: .lora)
         data = try c.decode(DataSection.self, forKey: .data)
-        objective = try c.decode(ObjectiveSection.self, forKey: .objective)
+        objective = try c.decodeIfPresent(ObjectiveSection.self, forKey: .objective) ?? ObjectiveSection(pairs: [])
+        caption = try c.decodeIfPresent(CaptionSection.self, forKey: .caption)
         train = try c.decode(TrainSection.self, forKey: .train)
         eval = try c.decodeIfPresent(EvalSection.self, forKey: .eval) ?? EvalSection()
     }
@@ -77,7 +80,7 @@ public struct Recipe: Codable, Sendable {
         func check(_ ok: Bool, _ field: String, _ message: String) throws {
             if !ok { throw RecipeError(file: file, field: field, message: message) }
         }
-        try check(!objective.pairs.isEmpty, "objective.pairs", "needs at least one pair")
+        try check(!objective.pairs.isEmpty || caption != nil, "objective.pairs", "needs at least one pair (or a caption section)")
         try check(!data.optionalFields.contains(.text), "data.optional_fields", "text cannot be optional")
         for (i, pair) in objective.pairs.enumerated() {
             try check(!(data.optionalFields.contains(pair.a) && data.optionalFields.contains(pair.b)),
@@ -88,6 +91,18 @@ public struct Recipe: Codable, Sendable {
             for field in [pair.a, pair.b] {
                 try check(model.has(field.modality), "objective.pairs.\(i)",
                           "field '\(field.rawValue)' needs a \(field.modality.rawValue) tower in the model")
+            }
+        }
+        if let caption {
+            try check(!caption.fields.isEmpty, "caption.fields", "names at least one field to caption")
+            for (i, field) in caption.fields.enumerated() {
+                try check(field != .text, "caption.fields.\(i)", "captions image, audio or speech, not text")
+                try check(model.has(field.modality), "caption.fields.\(i)",
+                          "field '\(field.rawValue)' needs a \(field.modality.rawValue) tower in the model")
+            }
+            try check(caption.text ?? data.text != nil, "caption.text", "names the decoder's text preset (or give data.text)")
+            do { try caption.head.validate(on: model) } catch let error as ModelConfigError {
+                throw RecipeError(file: file, field: "caption.head.\(error.field)", message: error.message)
             }
         }
         try check(train.batchSize > 0 && train.batchSize % train.accumulation == 0, "train.batch_size",
@@ -103,7 +118,9 @@ public struct Recipe: Codable, Sendable {
     }
 
     /// Data fields the objective reads.
-    public var trainingFields: Set<Field> { Set(objective.pairs.flatMap { [$0.a, $0.b] }) }
+    public var trainingFields: Set<Field> {
+        Set(objective.pairs.flatMap { [$0.a, $0.b] } + (caption.map { $0.fields + [.text] } ?? []))
+    }
 
     /// Fields every training record must have.
     public var requiredFields: Set<Field> { trainingFields.subtracting(data.optionalFields) }
@@ -189,6 +206,8 @@ public struct ObjectiveSection: Codable, Sendable {
 
     public var pairs: [Pair]
 
+    public init(pairs: [Pair]) { self.pairs = pairs }
+
     enum CodingKeys: String, CodingKey, CaseIterable { case pairs }
 
     public init(from decoder: any Decoder) throws {
@@ -266,12 +285,14 @@ public struct EvalSection: Codable, Sendable {
     public var zeroShot: ZeroShot?
     /// Field pairs, each evaluated in both directions.
     public var retrieval: [[Field]]
+    /// Caption decoding, for a recipe with a caption head (default: beam search, 3 beams).
+    public var caption: CaptionEvalSection?
     /// At most this many evaluation records.
     public var limit: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, limit }
+    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, caption, limit }
 
-    init() { (split, zeroShot, retrieval, limit) = (.test, nil, [], nil) }
+    init() { (split, zeroShot, retrieval, caption, limit) = (.test, nil, [], nil, nil) }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -279,6 +300,7 @@ public struct EvalSection: Codable, Sendable {
         split = try c.decodeIfPresent(Split.self, forKey: .split) ?? .test
         zeroShot = try c.decodeIfPresent(ZeroShot.self, forKey: .zeroShot)
         retrieval = try c.decodeIfPresent([[Field]].self, forKey: .retrieval) ?? []
+        caption = try c.decodeIfPresent(CaptionEvalSection.self, forKey: .caption)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import PlinthAdapters
 import PlinthData
 import PlinthModalities
 import PlinthModels
 import PlinthNN
 import PlinthObjectives
 
-/// Runs a recipe's contrastive training: seeded data order, AdamW with the
+/// Runs a recipe's training (contrastive pairs, a caption head, or both): seeded data order, AdamW with the
 /// no-decay groups, warmup + cosine, accumulation, a progress line, a JSONL
 /// metrics log, atomic checkpoints every `checkpoint_every` steps, resume from
 /// the latest one, and a clean stop with a checkpoint on Ctrl-C.
@@ -13,7 +14,8 @@ import PlinthObjectives
 /// Output directory: see `RunDirectory`; the final model is
 /// `final/model.safetensors` (a `ModelFile` with its card). A `lora` recipe
 /// trains only the adapters, saves them as `final/lora.safetensors`, and
-/// writes the final model with them merged.
+/// writes the final model with them merged. A caption head is saved in the
+/// model file under `caption.*`.
 public final class Trainer {
     public let recipe: Recipe
     public let recipeText: String
@@ -64,9 +66,16 @@ public final class Trainer {
         let adapters = try recipe.lora.map { try LoRAAdapters(attachingTo: model, config: $0, generator: generator) }
         // Parts taken from `init` that never train are restored from there on resume, not checkpointed.
         let fixed = adapters != nil || recipe.initialization?.lock == true ? initialized : []
-        let state = TrainingState(model: model, adapters: adapters, leaving: fixed)
-        let optimizer = AdamW(adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay),
-                              learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
+        let captioning = try recipe.caption.map { section in
+            CaptionStep(fields: section.fields,
+                        head: CaptionHead(section.head, conditionWidth: section.head.conditionWidth(recipe.model), generator: generator),
+                        tokenizer: try section.tokenizer(fallback: recipe.data.text, file: recipe.name), weight: section.weight,
+                        frozenModel: adapters == nil && !model.parameters().contains { $0.requiresGrad && $0 !== model.logitScale })
+        }
+        let state = TrainingState(model: model, adapters: adapters, caption: captioning?.head, leaving: fixed)
+        let groups = (adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay))
+            + (captioning?.head.parameterGroups(weightDecay: t.weightDecay) ?? [])
+        let optimizer = AdamW(groups, learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
                                             total: totalSteps)
         var step = 0
@@ -87,7 +96,7 @@ public final class Trainer {
             }
         }
 
-        let contrastive = ContrastiveStep(pairs: recipe.objective.pairs, lockedText: lockedText)
+        let contrastive = recipe.objective.pairs.isEmpty ? nil : ContrastiveStep(pairs: recipe.objective.pairs, lockedText: lockedText)
         let microBatch = t.batchSize / t.accumulation
         var lastLoss: Float = .nan
         model.train()
@@ -98,7 +107,9 @@ public final class Trainer {
                 schedule.apply(to: optimizer)
                 optimizer.zeroGrad()
                 let parts = (0..<t.accumulation).map { batch.slice($0 * microBatch..<($0 + 1) * microBatch) }
-                lastLoss = contrastive(model, parts)
+                let contrastiveLoss = contrastive.map { $0(model, parts) }
+                let captionLoss = try captioning.map { try $0(model, parts) }
+                lastLoss = (contrastiveLoss ?? 0) + (captionLoss ?? 0) * (recipe.caption?.weight ?? 0)
                 guard lastLoss.isFinite else {
                     throw RecipeError(file: recipe.name, field: "train.learning_rate",
                                       message: "the loss became \(lastLoss) at step \(step + 1); lower the learning rate")
@@ -108,13 +119,15 @@ public final class Trainer {
                 clampLogitScale(model.logitScale)
                 step += 1
                 let scale = Foundation.exp(model.logitScale.item())
-                progress.update(step: step, items: t.batchSize,
-                                fields: [("loss", String(format: "%.4f", lastLoss)), ("scale", String(format: "%.1f", scale))])
+                var fields = [("loss", String(format: "%.4f", lastLoss))]
+                if contrastive != nil { fields.append(("scale", String(format: "%.1f", scale))) }
+                progress.update(step: step, items: t.batchSize, fields: fields)
                 var entry: [(String, MetricValue)] = [
                     ("step", .int(step)), ("epoch", .int(epoch)), ("loss", .number(lastLoss)),
                     ("logit_scale", .number(scale)), ("lr", .number(optimizer.learningRate)),
                     ("items_per_s", progress.itemsPerSecond.map { .number($0) } ?? .null),
                 ]
+                if let captionLoss { entry.append(("caption_loss", .number(captionLoss))) }
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
                 try log.append(entry)
                 if Interrupt.isRequested || step == stop { break training }
@@ -134,33 +147,35 @@ public final class Trainer {
                 source += ", LoRA adapters (lora.safetensors) merged"
             }
             let card = ModelCard(name: recipe.name, config: recipe.model, imagePreset: recipe.data.image,
-                                 audioPreset: recipe.data.audio, textPreset: recipe.data.text, recipe: recipeText,
-                                 source: source)
+                                 audioPreset: recipe.data.audio, textPreset: recipe.data.text, caption: recipe.caption.map { var c = $0; c.text = c.text ?? recipe.data.text; return c },
+                                 recipe: recipeText, source: source)
             modelURL = run.finalModelURL
-            try ModelFile.save(model, card: card, to: run.finalModelURL)
+            try ModelFile.save(model, caption: captioning?.head, card: card, to: run.finalModelURL)
         }
         return Summary(steps: step, totalSteps: totalSteps, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL,
                        trainableParameters: optimizer.parameters.reduce(0) { $0 + $1.count },
-                       parameters: model.parameterCount)
+                       parameters: model.parameterCount + (captioning?.head.parameterCount ?? 0))
     }
 }
 
 /// What a checkpoint holds: the model's tensors under their own keys, except
-/// the `fixed` parts (frozen copies of the `init` file), and the LoRA adapters
-/// (not part of the model's state) under `lora.<key>`.
+/// the `fixed` parts (frozen copies of the `init` file), the LoRA adapters
+/// (not part of the model's state) under `lora.<key>`, and a caption head under `caption.*`.
 final class TrainingState: Module {
     let model: MultimodalModel
     let adapters: LoRAAdapters?
+    let caption: CaptionHead?
     let fixed: Set<ModelPart>
     var isTraining = true
 
-    init(model: MultimodalModel, adapters: LoRAAdapters?, leaving fixed: Set<ModelPart>) {
-        (self.model, self.adapters, self.fixed) = (model, adapters, fixed)
+    init(model: MultimodalModel, adapters: LoRAAdapters?, caption: CaptionHead?, leaving fixed: Set<ModelPart>) {
+        (self.model, self.adapters, self.caption, self.fixed) = (model, adapters, caption, fixed)
     }
 
     var items: [(String, ModuleItem)] {
         model.items.filter { ModelPart(key: $0.0).map { !fixed.contains($0) } ?? true }
             + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
+            + (caption.map { [("caption", .module($0))] } ?? [])
     }
 }

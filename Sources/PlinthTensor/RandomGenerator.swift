@@ -83,3 +83,6 @@ public final class RandomGenerator: @unchecked Sendable {
     }
 }
 
+
+/// Lets the standard library's random APIs (`Float.random(in:using:)`, `shuffled(using:)`) draw from it.
+extension RandomGenerator: RandomNumberGenerator {}

@@ -4,7 +4,7 @@ import Plinth
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Zero-shot accuracy and retrieval R@K of a model on a recipe's held-out split.",
+        abstract: "Zero-shot accuracy, retrieval R@K and caption BLEU/CIDEr-D of a model on a recipe's held-out split.",
         discussion: "Without a recipe, uses the one stored in the model file's card.")
 
     @Argument(help: "The recipe YAML file (default: the model's own recipe).") var recipe: String?
@@ -16,7 +16,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel
-        let embedder = try Embedder(modelFile: modelURL)
+        let (embedder, captioner) = try loadEvaluators(modelURL)
         let recipe: Recipe
         if let path = self.recipe {
             recipe = try Recipe.load(contentsOf: URL(fileURLWithPath: path)).recipe
@@ -27,11 +27,22 @@ struct Eval: ParsableCommand {
         }
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
         try prepareDataset(recipe.data.dataset, in: dataDirectory)
-        let report = try Evaluator.evaluate(recipe, embedder: embedder, dataDirectory: dataDirectory,
+        let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, dataDirectory: dataDirectory,
                                             split: split, limit: limit)
         EvalOutput.print(report)
         if let json { try EvalOutput.write(report, trainingSeconds: nil, to: URL(fileURLWithPath: json)) }
     }
+}
+
+/// A model file's embedder and, when it has a caption head, its captioner, sharing one loaded model.
+func loadEvaluators(_ url: URL) throws -> (Embedder, Captioner?) {
+    let (model, head, card) = try ModelFile.loadWithHeads(url)
+    let inputs = try ModelInputs(card: card, directory: url.deletingLastPathComponent())
+    var captioner: Captioner?
+    if let head, let section = card.caption {
+        captioner = try Captioner(model: model, head: head, inputs: inputs, section: section)
+    }
+    return (Embedder(model: model, inputs: inputs, name: card.name), captioner)
 }
 
 /// Printing and saving evaluation reports.
@@ -50,6 +61,20 @@ enum EvalOutput {
             for (name, m, chance) in [("\(r.a) -> \(r.b)", r.aToB, r.chanceAToB), ("\(r.b) -> \(r.a)", r.bToA, r.chanceBToA)] {
                 Swift.print("\(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(m.count) queries: R@1 \(pct(m.r1))  R@5 \(pct(m.r5))  R@10 \(pct(m.r10))  mean rank \(String(format: "%.1f", m.meanRank))  median \(Int(m.medianRank))  (chance R@1 \(pct(chance[0])), R@10 \(pct(chance[2])))")
             }
+        }
+        report.captioning.forEach(printCaptioning)
+    }
+
+    static func printCaptioning(_ c: EvalReport.Captioning) {
+        func scores(_ s: EvalReport.Captioning.Scores) -> String {
+            (s.bleu.enumerated().map { String(format: "BLEU-%d %.3f", $0.offset + 1, $0.element) } + [String(format: "CIDEr-D %.3f", s.cider)])
+                .joined(separator: "  ")
+        }
+        Swift.print("captions of \(c.field) (\(c.count) items, \(c.decoding), \(String(format: "%.1f", c.captionsPerSecond)) captions/s)")
+        Swift.print("  model     " + scores(c.model))
+        Swift.print("  baseline  " + scores(c.baseline) + "  (always \"\(c.baselineCaption)\")")
+        for e in c.examples {
+            Swift.print("  \(e.id): \"\(e.caption)\" (log p \(String(format: "%.2f", e.logProbability))); reference \"\(e.references.first ?? "")\"")
         }
     }
 

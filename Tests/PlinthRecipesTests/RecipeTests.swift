@@ -10,10 +10,12 @@ final class RecipeTests: XCTestCase {
     func testShippedRecipesParseAndMatchTheirPresets() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.recipes.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(names), ["fashion-mnist.yaml", "tuxpaint.yaml", "asterisk.yaml", "fashion-mnist-heldout.yaml",
-                                    "fashion-mnist-locked.yaml", "tuxpaint-locked.yaml", "fashion-mnist-lora.yaml"])
+                                    "fashion-mnist-locked.yaml", "tuxpaint-locked.yaml", "fashion-mnist-lora.yaml",
+                                    "tuxpaint-caption.yaml", "asterisk-caption.yaml", "fashion-mnist-caption.yaml"])
         for name in names {
             let recipe = try Recipe.load(contentsOf: Self.recipes.appendingPathComponent(name)).recipe
             XCTAssertNoThrow(try ModelInputs(recipe: recipe), name)
+            if let caption = recipe.caption { XCTAssertNoThrow(try caption.tokenizer(fallback: recipe.data.text, file: name), name) }
         }
     }
 
@@ -33,6 +35,31 @@ final class RecipeTests: XCTestCase {
         XCTAssertTrue(error(text + "lora: {rank: 4, alpha: 8, targets: [mlp.c_fc], dropout: 0.1}\n")
             .contains("field 'lora.dropout' unknown key 'dropout'"))
         XCTAssertTrue(error(text + "init: {from: x.safetensors, parts: [vision, txt]}\n").contains("field 'init.parts.1'"))
+    }
+
+    func testCaptionSectionErrorsNameTheField() throws {
+        let text = try String(contentsOf: Self.recipes.appendingPathComponent("tuxpaint-caption.yaml"), encoding: .utf8)
+        func error(_ yaml: String) -> String {
+            do { _ = try Recipe.parse(yaml, file: "r.yaml"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error(text), "")
+        XCTAssertTrue(error(text.replacingOccurrences(of: "fields: [image, speech, audio]", with: "fields: [image, text]"))
+            .contains("field 'caption.fields.1' captions image, audio or speech, not text"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "mapper: transformer", with: "mapper: mlp")
+            .replacingOccurrences(of: "input: embedding", with: "input: tokens")).contains("field 'caption.head.mapper'"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "prefix_length: 10", with: "prefix_len: 10"))
+            .contains("field 'caption.head.prefix_len' unknown key"))
+        let noHead = text.components(separatedBy: "caption:\n  fields")[0] + "train:" + text.components(separatedBy: "\ntrain:")[1]
+        XCTAssertTrue(error(noHead).contains("field 'objective.pairs' needs at least one pair (or a caption section)"))
+        var recipe = try Recipe.parse(text)
+        recipe.caption!.head.vocabSize = 100
+        XCTAssertThrowsError(try recipe.caption!.tokenizer(fallback: "small", file: "r.yaml")) {
+            XCTAssertTrue("\($0)".contains("field 'caption.head' vocab_size 100"), "\($0)")
+        }
+        recipe.caption!.text = "bert-uncased"
+        XCTAssertThrowsError(try recipe.caption!.tokenizer(fallback: nil, file: "r.yaml")) {
+            XCTAssertTrue("\($0)".contains("is not a BPE tokenizer"), "\($0)")
+        }
     }
 
     func testInitFromAFileThatDoesNotFitNamesTheProblems() throws {
