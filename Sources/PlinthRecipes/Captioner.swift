@@ -60,9 +60,19 @@ public struct Captioner {
             for i in 0..<batch.count {
                 let best = try head.caption(condition: conditions.narrow(0, i, 1), start: tokenizer.startOfText,
                                             end: tokenizer.endOfText, options: options, generator: &generator)[0]
-                out.append(Caption(text: try tokenizer.decodeTokenized(best.tokens), logProbability: best.logProbability,
-                                   finished: best.finished))
+                out.append(Caption(text: Self.detokenize(try tokenizer.decodeTokenized(best.tokens)),
+                                   logProbability: best.logProbability, finished: best.finished))
             }
+        }
+        return out
+    }
+
+    /// The tokenizer's text with punctuation joined to the word before it ("a frog ." -> "a frog.").
+    static func detokenize(_ text: String) -> String {
+        var out = ""
+        for word in text.split(separator: " ") {
+            if !out.isEmpty && !(word.first.map { ".,!?;:)'".contains($0) } ?? false) { out += " " }
+            out += word
         }
         return out
     }

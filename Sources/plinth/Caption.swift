@@ -13,7 +13,7 @@ struct Caption: ParsableCommand {
             """)
 
     @Argument(help: "Image and sound files or folders.") var files: [String]
-    @Option(help: "Beam width (1: greedy).") var beams: Int = 3
+    @Option(help: "Beam width (1: greedy; default 3, or 1 with --sample).") var beams: Int?
     @Option(name: .customLong("max-len"), help: "Most tokens to generate.") var maxLength: Int = 20
     @Option(name: .customLong("min-len"), help: "Fewest tokens before the caption may end.") var minLength: Int = 0
     @Option(name: .customLong("length-penalty"), help: "Beam score = log p / length^this.") var lengthPenalty: Double = 1
@@ -27,7 +27,7 @@ struct Caption: ParsableCommand {
     func run() throws {
         let captioner = try Captioner(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
         var options = DecodingOptions()
-        (options.beams, options.maxLength, options.minLength) = (beams, maxLength, minLength)
+        (options.beams, options.maxLength, options.minLength) = (beams ?? (sample ? 1 : 3), maxLength, minLength)
         (options.lengthPenalty, options.noRepeatNgram) = (lengthPenalty, noRepeatNgram)
         (options.sample, options.temperature, options.topP) = (sample, temperature, topP)
         let paths = try MediaFiles.collect(files)

@@ -17,10 +17,10 @@ struct Export: ParsableCommand {
     func run() throws {
         let runDirectory = RunDirectory(url: URL(fileURLWithPath: directory))
         let out = URL(fileURLWithPath: output)
-        let (model, card) = try ModelFile.load(runDirectory.finalModelURL)
+        let (model, caption, card) = try ModelFile.loadWithHeads(runDirectory.finalModelURL)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let target = out.appendingPathComponent("model.safetensors")
-        try ModelFile.save(model, card: card, to: target, precision: f32 ? .f32 : .f16)
+        try ModelFile.save(model, caption: caption, card: card, to: target, precision: f32 ? .f32 : .f16)
         if let recipe = card.recipe {
             try Data(recipe.utf8).write(to: out.appendingPathComponent("recipe.yaml"), options: .atomic)
         }
@@ -29,6 +29,7 @@ struct Export: ParsableCommand {
             try Data(contentsOf: metrics).write(to: out.appendingPathComponent("metrics.json"), options: .atomic)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int) ?? 0
-        print("\(card.name): \(model.parameterCount) parameters, \(size / 1024) KiB -> \(out.path)")
+        let parameters = model.parameterCount + (caption?.parameterCount ?? 0)
+        print("\(card.name): \(parameters) parameters, \(size / 1024) KiB -> \(out.path)")
     }
 }
