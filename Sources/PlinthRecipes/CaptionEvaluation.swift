@@ -41,7 +41,8 @@ extension EvalReport {
 
 extension Evaluator {
     /// Decodes every held-out item of each captioned field and scores the
-    /// captions against the item's references (its text, or every template
+    /// captions against the item's references (`examples` of them, spread evenly
+    /// over the split, are kept for reading) (its text, or every template
     /// filled with its label name), after `CaptionNormalization`.
     public static func evaluateCaptions(_ recipe: Recipe, captioner: Captioner, dataDirectory: URL = Datasets.defaultDirectory,
                                         split: Split, limit: Int?, examples: Int = 8) throws -> [EvalReport.Captioning] {
@@ -62,7 +63,7 @@ extension Evaluator {
                 let corpus = try CaptionCorpus(candidates: candidates, references: normalizedRefs)
                 return .init(bleu: BLEU.score(corpus).corpus, cider: CIDErD.score(corpus).corpus)
             }
-            let shown = Array(records.indices.prefix(examples))
+            let shown = Array(stride(from: 0, to: records.count, by: max(1, records.count / max(examples, 1))).prefix(examples))
             out.append(.init(
                 field: field.rawValue, count: records.count,
                 decoding: decoding.beams > 1 ? "beam search, \(decoding.beams) beams" : "greedy",

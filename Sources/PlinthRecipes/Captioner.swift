@@ -67,12 +67,14 @@ public struct Captioner {
         return out
     }
 
-    /// The tokenizer's text with punctuation joined to the word before it ("a frog ." -> "a frog.").
-    static func detokenize(_ text: String) -> String {
-        var out = ""
+    /// The tokenizer's text with punctuation joined to the word before it and hyphens to
+    /// both neighbours ("a t - shirt ." -> "a t-shirt."): the BPE decodes every piece as a word.
+    public static func detokenize(_ text: String) -> String {
+        var out = "", joinNext = false
         for word in text.split(separator: " ") {
-            if !out.isEmpty && !(word.first.map { ".,!?;:)'".contains($0) } ?? false) { out += " " }
+            if !out.isEmpty && !joinNext && !(word.first.map { ".,!?;:)'-".contains($0) } ?? false) { out += " " }
             out += word
+            joinNext = word == "-"
         }
         return out
     }

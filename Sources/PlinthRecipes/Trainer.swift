@@ -6,10 +6,11 @@ import PlinthModels
 import PlinthNN
 import PlinthObjectives
 
-/// Runs a recipe's training (contrastive pairs, a caption head, or both): seeded data order, AdamW with the
-/// no-decay groups, warmup + cosine, accumulation, a progress line, a JSONL
-/// metrics log, atomic checkpoints every `checkpoint_every` steps, resume from
-/// the latest one, and a clean stop with a checkpoint on Ctrl-C.
+/// Runs a recipe's training (contrastive pairs, a caption head, or both):
+/// seeded data order, AdamW with the no-decay groups, warmup + cosine,
+/// accumulation, a progress line, a JSONL metrics log, atomic checkpoints every
+/// `checkpoint_every` steps, resume from the latest one, and a clean stop with
+/// a checkpoint on Ctrl-C.
 ///
 /// Output directory: see `RunDirectory`; the final model is
 /// `final/model.safetensors` (a `ModelFile` with its card). A `lora` recipe

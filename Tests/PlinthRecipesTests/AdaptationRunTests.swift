@@ -7,30 +7,11 @@ import XCTest
 
 /// The adaptation recipes, shrunk to a few steps on real data: LoRA on the
 /// shipped model, and locked-text tuning on the imported MiniLM.
-final class AdaptationRunTests: XCTestCase {
-    var output: URL!
-
-    override func setUpWithError() throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-adapt-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: output) }
-
-    func recipe(_ name: String, steps: Int) throws -> (Recipe, String) {
-        var (recipe, text) = try Recipe.load(contentsOf: RecipeTests.recipes.appendingPathComponent("\(name).yaml"))
-        recipe.train.batchSize = 16
-        recipe.train.steps = steps
-        recipe.train.warmupSteps = 1
-        recipe.train.checkpointEvery = 2
-        recipe.data.limit = 64
-        recipe.eval.limit = 300
-        return (recipe, text)
-    }
-
+final class AdaptationRunTests: ShippedRecipeRun {
     /// Only the adapters train; the saved adapters merged onto the shipped model
     /// give the final model; a resumed run ends bit-identical to a straight one.
     func testLoRATrainsAdaptersOnlyAndResumesExactly() throws {
-        let (recipe, text) = try self.recipe("fashion-mnist-lora", steps: 4)
+        let (recipe, text) = try self.recipe("fashion-mnist-lora", steps: 4, records: 64, evalRecords: 300)
         let straight = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         // rank 8 x (in + out) for in_proj, out_proj, c_fc and c_proj of each of the 5 blocks
         XCTAssertEqual(straight.trainableParameters, 5 * 8 * ((128 + 384) + (128 + 128) + (128 + 512) + (512 + 128)))
@@ -65,7 +46,7 @@ final class AdaptationRunTests: XCTestCase {
     /// training, and the evaluation reports them against chance.
     func testLockedTextKeepsTheEncoderAndReportsUnseenClasses() throws {
         try MiniLMImportTests.requireModel()
-        var (recipe, text) = try self.recipe("fashion-mnist-locked", steps: 3)
+        var (recipe, text) = try self.recipe("fashion-mnist-locked", steps: 3, records: 64, evalRecords: 300)
         recipe.model.shared = SharedConfig(layers: 1, width: 32, heads: 2)
         recipe.model.vision = VisionConfig(imageSize: 32, patchSize: 8, width: 32, layers: 0, heads: 2)
         recipe.data.limit = nil

@@ -8,31 +8,12 @@ import XCTest
 
 /// The caption recipes, shrunk to a few steps on real data: a head on the
 /// frozen shipped model, and a head with LoRA adapters.
-final class CaptionRunTests: XCTestCase {
-    var output: URL!
-
-    override func setUpWithError() throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-caption-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: output) }
-
-    func recipe(_ name: String, steps: Int) throws -> (Recipe, String) {
-        var (recipe, text) = try Recipe.load(contentsOf: RecipeTests.recipes.appendingPathComponent("\(name).yaml"))
-        recipe.train.batchSize = 16
-        recipe.train.steps = steps
-        recipe.train.warmupSteps = 1
-        recipe.train.checkpointEvery = 2
-        recipe.data.limit = 48
-        recipe.eval.limit = 6
-        return (recipe, text)
-    }
-
+final class CaptionRunTests: ShippedRecipeRun {
     /// Only the head trains: the model file holds the shipped model unchanged plus
     /// `caption.*`; checkpoints hold the head alone; a resumed run ends bit-identical;
     /// the file captions images and sounds and is evaluated against the baseline.
     func testFrozenModelHeadTrainsResumesAndCaptions() throws {
-        let (recipe, text) = try self.recipe("tuxpaint-caption", steps: 4)
+        let (recipe, text) = try self.recipe("tuxpaint-caption", steps: 4, records: 48, evalRecords: 6)
         let straight = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         let (model, head, card) = try ModelFile.loadWithHeads(straight.model!)
         XCTAssertEqual(straight.trainableParameters, head!.parameterCount)
@@ -78,9 +59,15 @@ final class CaptionRunTests: XCTestCase {
         }
     }
 
+    func testDetokenizeJoinsPunctuationAndHyphens() {
+        XCTAssertEqual(Captioner.detokenize("a t - shirt ."), "a t-shirt.")
+        XCTAssertEqual(Captioner.detokenize("it 's a frog , or a toad !"), "it's a frog, or a toad!")
+        XCTAssertEqual(Captioner.detokenize(""), "")
+    }
+
     /// With LoRA, the adapters and the head train together; templated references fill every template.
     func testLoRAAdaptersTrainWithTheHead() throws {
-        let (recipe, text) = try self.recipe("fashion-mnist-caption", steps: 2)
+        let (recipe, text) = try self.recipe("fashion-mnist-caption", steps: 2, records: 48, evalRecords: 6)
         let summary = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         let (_, head, _) = try ModelFile.loadWithHeads(summary.model!)
         let adapters = 5 * 8 * ((128 + 384) + (128 + 128) + (128 + 512) + (512 + 128))
