@@ -80,6 +80,7 @@ case "ops":
     profileOps()
 case "sentences":
     try! benchmarkSentences(args.dropFirst())
+case "captions": try! benchmarkCaptions(args.dropFirst())   // benchmarks/captioning
 case "images", "audio":
     try! benchmarkFrontEnd(args.first!, folder: args.dropFirst().first ?? ".")
 default:
