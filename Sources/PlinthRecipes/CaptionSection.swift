@@ -69,9 +69,8 @@ public struct CaptionEvalSection: Codable, Sendable {
     }
 
     public var options: DecodingOptions {
-        var o = DecodingOptions()
-        (o.beams, o.maxLength, o.minLength, o.lengthPenalty, o.noRepeatNgram) = (beams, maxLength, minLength, lengthPenalty, noRepeatNgram)
-        return o
+        DecodingOptions(beams: beams, maxLength: maxLength, minLength: minLength, lengthPenalty: lengthPenalty,
+                        noRepeatNgram: noRepeatNgram)
     }
 }
 

@@ -48,10 +48,8 @@ public struct Captioner {
     /// order; sampling draws from one generator seeded with `seed`.
     public func caption(records: [ManifestRecord], field: Field, options: DecodingOptions, seed: UInt64 = 0) throws -> [Caption] {
         guard field != .text else { throw CaptionError("text is not captioned") }
-        if field == .image && inputs.imagePreset == nil { throw CaptionError("this model file names no image preset") }
-        if field.modality == .audio && inputs.audio == nil { throw CaptionError("this model file names no audio preset") }
-        let loader = try DataLoader(records: records, fields: [field], preprocessing: inputs.preprocessing(training: false),
-                                    batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
+        if let missing = inputs.missingPreset(for: field) { throw CaptionError(missing) }
+        let loader = try inputs.evaluationLoader(records: records, field: field, batchSize: batchSize)
         var generator = RandomGenerator(seed: seed)
         var out: [Caption] = []
         let batches = loader.batches(epoch: 0)

@@ -51,10 +51,8 @@ public struct Embedder {
     /// A field of every record -> [N, E], in record order.
     public func embed(records: [ManifestRecord], field: Field) throws -> Tensor {
         if field == .text { return try embed(texts: records.map { $0.text ?? "" }) }
-        if field == .image && inputs.imagePreset == nil { throw EmbedderError("this model file names no image preset") }
-        if field.modality == .audio && inputs.audio == nil { throw EmbedderError("this model file names no audio preset") }
-        let loader = try DataLoader(records: records, fields: [field], preprocessing: inputs.preprocessing(training: false),
-                                    batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
+        if let missing = inputs.missingPreset(for: field) { throw EmbedderError(missing) }
+        let loader = try inputs.evaluationLoader(records: records, field: field, batchSize: batchSize)
         var parts: [Tensor] = []
         let batches = loader.batches(epoch: 0)
         while let batch = try batches.next() {

@@ -69,6 +69,19 @@ public struct ModelInputs: Sendable {
         }
     }
 
+    /// Why a model with these inputs cannot read `field` (image or audio), or nil if it can.
+    public func missingPreset(for field: Field) -> String? {
+        if field == .image && imagePreset == nil { return "this model file names no image preset" }
+        if field.modality == .audio && audio == nil { return "this model file names no audio preset" }
+        return nil
+    }
+
+    /// One field of `records`, in record order, preprocessed for evaluation.
+    public func evaluationLoader(records: [ManifestRecord], field: Field, batchSize: Int) throws -> DataLoader {
+        try DataLoader(records: records, fields: [field], preprocessing: preprocessing(training: false),
+                       batchSize: batchSize, shuffle: false, dropLast: false, seed: 0, workers: 1, prefetch: 2)
+    }
+
     /// Loader preprocessing; `training` adds the image augmentation when `augment`.
     public func preprocessing(training: Bool, augment: Bool = false) throws -> Preprocessing {
         let evalImage = try imagePreset.map { try ImageTransform(preset: $0) }

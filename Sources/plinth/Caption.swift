@@ -26,10 +26,9 @@ struct Caption: ParsableCommand {
 
     func run() throws {
         let captioner = try Captioner(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
-        var options = DecodingOptions()
-        (options.beams, options.maxLength, options.minLength) = (beams ?? (sample ? 1 : 3), maxLength, minLength)
-        (options.lengthPenalty, options.noRepeatNgram) = (lengthPenalty, noRepeatNgram)
-        (options.sample, options.temperature, options.topP) = (sample, temperature, topP)
+        let options = DecodingOptions(beams: beams ?? (sample ? 1 : 3), maxLength: maxLength, minLength: minLength,
+                                      lengthPenalty: lengthPenalty, noRepeatNgram: noRepeatNgram, sample: sample,
+                                      temperature: temperature, topP: topP)
         let paths = try MediaFiles.collect(files)
         guard !paths.isEmpty else { throw ValidationError("no image or sound files in \(files.joined(separator: " "))") }
         for path in paths {

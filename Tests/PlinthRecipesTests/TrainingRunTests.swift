@@ -7,18 +7,10 @@ import XCTest
 
 /// Each shipped recipe, shrunk to a tiny model and a few steps, runs end to end
 /// on its real data (manifests are built in the default data directory on first use).
-final class TrainingRunTests: XCTestCase {
-    var output: URL!
-
-    override func setUpWithError() throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-run-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: output) }
-
+final class TrainingRunTests: ShippedRecipeRun {
     /// The recipe with a width-32 model, `limit` records, `steps` steps.
-    static func tiny(_ name: String, steps: Int, batch: Int = 16, limit: Int = 64) throws -> (Recipe, String) {
-        var (recipe, text) = try Recipe.load(contentsOf: RecipeTests.recipes.appendingPathComponent("\(name).yaml"))
+    func tiny(_ name: String, steps: Int, limit: Int = 64) throws -> (Recipe, String) {
+        var (recipe, text) = try self.recipe(name, steps: steps, records: limit, evalRecords: limit)
         recipe.model.embedDim = 16
         recipe.model.shared = SharedConfig(layers: 1, width: 32, heads: 2)
         recipe.model.vision = recipe.model.vision.map { VisionConfig(imageSize: $0.imageSize, patchSize: 8, width: 32, layers: 0, heads: 2) }
@@ -26,12 +18,6 @@ final class TrainingRunTests: XCTestCase {
             AudioConfig(melBins: $0.melBins, frames: $0.frames, patchSize: 16, patchStride: 16, width: 32, layers: 0, heads: 2)
         }
         recipe.model.text = recipe.model.text.map { TextConfig(vocabSize: $0.vocabSize, contextLength: $0.contextLength, width: 32, layers: 0, heads: 2) }
-        recipe.train.batchSize = batch
-        recipe.train.steps = steps
-        recipe.train.warmupSteps = 1
-        recipe.train.checkpointEvery = 2
-        recipe.data.limit = limit
-        recipe.eval.limit = limit
         return (recipe, text)
     }
 
@@ -44,7 +30,7 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testFashionMNISTTrainsEvaluatesAndResumesExactly() throws {
-        let (recipe, text) = try Self.tiny("fashion-mnist", steps: 4)
+        let (recipe, text) = try tiny("fashion-mnist", steps: 4)
         let straight = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         XCTAssertEqual(straight.steps, 4)
         XCTAssertFalse(straight.interrupted)
@@ -74,13 +60,13 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testRunDirectoryRefusesToOverwrite() throws {
-        let (recipe, text) = try Self.tiny("fashion-mnist", steps: 1)
+        let (recipe, text) = try tiny("fashion-mnist", steps: 1)
         _ = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         XCTAssertThrowsError(try Trainer(recipe: recipe, recipeText: text, output: output, resume: false))
     }
 
     func testTuxPaintWithOptionalSounds() throws {
-        let (recipe, text) = try Self.tiny("tuxpaint", steps: 2, limit: 48)
+        let (recipe, text) = try tiny("tuxpaint", steps: 2, limit: 48)
         let summary = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         XCTAssertEqual(summary.steps, 2)
         XCTAssertTrue(summary.finalLoss.isFinite)
@@ -89,7 +75,7 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testAsteriskSpeechText() throws {
-        let (recipe, text) = try Self.tiny("asterisk", steps: 2, limit: 32)
+        let (recipe, text) = try tiny("asterisk", steps: 2, limit: 32)
         let summary = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
         XCTAssertTrue(summary.finalLoss.isFinite)
         let report = try Evaluator.evaluate(recipe, embedder: Embedder(modelFile: summary.model!), limit: 16)
