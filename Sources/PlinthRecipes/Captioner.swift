@@ -36,11 +36,11 @@ public struct Captioner {
 
     /// A model file with a caption head, and the presets its card names.
     public init(modelFile url: URL) throws {
-        let (model, head, card) = try ModelFile.loadWithHeads(url)
-        guard let head, let section = card.caption else {
+        let loaded = try ModelFile.loadWithHeads(url), card = loaded.card
+        guard let head = loaded.caption, let section = card.caption else {
             throw CaptionError("model file '\(url.path)' has no caption head (train one with a recipe's caption section)")
         }
-        try self.init(model: model, head: head, inputs: ModelInputs(card: card, directory: url.deletingLastPathComponent()),
+        try self.init(model: loaded.model, head: head, inputs: ModelInputs(card: card, directory: url.deletingLastPathComponent()),
                       section: section)
     }
 

@@ -60,8 +60,9 @@ public struct EvalReport: Codable, Sendable {
     public var zeroShot: ZeroShot?
     public var retrieval: [Retrieval]
     public var captioning: [Captioning]
+    public var generation: Generation?
 
-    enum CodingKeys: String, CodingKey { case recipe, split, zeroShot = "zero_shot", retrieval, captioning }
+    enum CodingKeys: String, CodingKey { case recipe, split, zeroShot = "zero_shot", retrieval, captioning, generation }
 }
 
 /// Zero-shot classification and retrieval in every direction a recipe names.
@@ -69,13 +70,19 @@ public enum Evaluator {
     /// Classifier weights are the normalized mean of normalized template
     /// embeddings (CLIP); retrieval ranks by cosine, captions shared by several
     /// items counted once as candidates.
-    /// With a `captioner` (a model with a caption head), the recipe's caption fields are captioned and scored too.
+    /// With a `captioner` (a model with a caption head), the recipe's caption fields are captioned and scored too;
+    /// with a `generator` (a model with a denoiser) and `eval.generation`, its samples are measured.
     public static func evaluate(_ recipe: Recipe, embedder: Embedder, captioner: Captioner? = nil,
-                                dataDirectory: URL = Datasets.defaultDirectory,
-                                split: Split? = nil, limit: Int? = nil) throws -> EvalReport {
+                                generator: ImageGenerator? = nil, dataDirectory: URL = Datasets.defaultDirectory,
+                                split: Split? = nil, limit: Int? = nil,
+                                progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
         let split = split ?? recipe.eval.split
         let limit = limit ?? recipe.eval.limit
         var report = EvalReport(recipe: recipe.name, split: split.rawValue, zeroShot: nil, retrieval: [], captioning: [])
+        if let generator, let section = recipe.eval.generation {
+            report.generation = try evaluateGeneration(recipe, section: section, generator: generator,
+                                                       dataDirectory: dataDirectory, split: split, limit: limit, progress: progress)
+        }
         if let captioner {
             report.captioning = try evaluateCaptions(recipe, captioner: captioner, dataDirectory: dataDirectory, split: split,
                                                      limit: limit)

@@ -3,6 +3,7 @@ import PlinthAdapters
 import PlinthModalities
 import PlinthModels
 import PlinthNN
+import PlinthObjectives
 
 /// What a model file says about itself: the architecture, the modality-card
 /// presets its inputs need, and the recipe that trained it (none for an import).
@@ -17,38 +18,43 @@ public struct ModelCard: Codable, Sendable {
     public var textTokenizer: TextPreset?
     /// The caption head stored under `caption.*`, if any (its `text` preset resolved).
     public var caption: CaptionSection?
+    /// The denoiser stored under `diffusion.*`, if any.
+    public var diffusion: DiffusionSection?
     /// The recipe YAML as run.
     public var recipe: String?
     /// Where the weights came from (a training run and its step, or an import).
     public var source: String
 
     public init(name: String, config: ModelConfig, imagePreset: String?, audioPreset: String?, textPreset: String?,
-                textTokenizer: TextPreset? = nil, caption: CaptionSection? = nil, recipe: String?, source: String) {
-        (self.name, self.config, self.caption, self.recipe, self.source) = (name, config, caption, recipe, source)
+                textTokenizer: TextPreset? = nil, caption: CaptionSection? = nil, diffusion: DiffusionSection? = nil,
+                recipe: String?, source: String) {
+        (self.name, self.config, self.caption, self.diffusion, self.recipe, self.source) = (name, config, caption, diffusion, recipe, source)
         (self.imagePreset, self.audioPreset, self.textPreset, self.textTokenizer) = (imagePreset, audioPreset, textPreset, textTokenizer)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, config, imagePreset = "image_preset", audioPreset = "audio_preset", textPreset = "text_preset"
-        case textTokenizer = "text_tokenizer", caption, recipe, source
+        case textTokenizer = "text_tokenizer", caption, diffusion, recipe, source
     }
 }
 
 /// A model's weights and card in one safetensors file: tensors under their
-/// state-dict keys (a caption head's under `caption.*`), the card as JSON in
+/// state-dict keys (a caption head's under `caption.*`, a denoiser's under
+/// `diffusion.*`), the card as JSON in
 /// the metadata field `plinth_card`.
 public enum ModelFile {
     public static let format = "plinth-model/1"
 
     /// Writes atomically; `precision` F16 halves the file for shipping.
-    public static func save(_ model: MultimodalModel, caption: CaptionHead? = nil, card: ModelCard, to url: URL,
-                            precision: SavedPrecision = .f32) throws {
+    public static func save(_ model: MultimodalModel, caption: CaptionHead? = nil, diffusion: Denoiser? = nil, card: ModelCard,
+                            to url: URL, precision: SavedPrecision = .f32) throws {
         precondition((caption == nil) == (card.caption == nil), "ModelFile.save: the card and the caption head disagree")
+        precondition((diffusion == nil) == (card.diffusion == nil), "ModelFile.save: the card and the denoiser disagree")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(card), as: UTF8.self)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try ModelWithHeads(model: model, caption: caption)
+        try ModelWithHeads(model: model, caption: caption, diffusion: diffusion, card: card)
             .save(to: url, metadata: ["format": format, "plinth_card": json], precision: precision)
     }
 
@@ -63,15 +69,17 @@ public enum ModelFile {
         return (loaded.model, loaded.card)
     }
 
-    /// The model and, when the card has one, its caption head; strict, in eval mode.
-    public static func loadWithHeads(_ url: URL) throws -> (model: MultimodalModel, caption: CaptionHead?, card: ModelCard) {
+    /// The model and the heads its card names; strict, in eval mode.
+    public static func loadWithHeads(_ url: URL) throws -> ModelWithHeads {
         let file = try SafetensorsFile(contentsOf: url)
         let card = try card(of: file, path: url.path)
         let whole = ModelWithHeads(model: try MultimodalModel(card.config),
-                                   caption: card.caption.map { CaptionHead($0.head, conditionWidth: $0.head.conditionWidth(card.config)) })
+                                   caption: card.caption.map { CaptionHead($0.head, conditionWidth: $0.head.conditionWidth(card.config)) },
+                                   diffusion: card.diffusion.map { Denoiser($0.denoiser, conditionWidth: card.config.embedDim) },
+                                   card: card)
         try whole.load(stateDict: file.tensors())
         whole.eval()
-        return (whole.model, whole.caption, card)
+        return whole
     }
 
     static func card(of file: SafetensorsFile, path: String) throws -> ModelCard {
@@ -94,14 +102,20 @@ public struct ModelFileError: Error, CustomStringConvertible {
     public var description: String { "model file '\(path)': \(message)" }
 }
 
-/// A model with its heads, for saving and loading one state dict: the model's
-/// keys as they are, the caption head's under `caption.`.
-final class ModelWithHeads: Module {
-    let model: MultimodalModel
-    let caption: CaptionHead?
-    var isTraining = true
+/// A model with its heads, as one state dict: the model's keys as they are,
+/// the caption head's under `caption.`, the denoiser's under `diffusion.`.
+public final class ModelWithHeads: Module {
+    public let model: MultimodalModel
+    public let caption: CaptionHead?
+    public let diffusion: Denoiser?
+    public let card: ModelCard
+    public var isTraining = true
 
-    init(model: MultimodalModel, caption: CaptionHead?) { (self.model, self.caption) = (model, caption) }
+    init(model: MultimodalModel, caption: CaptionHead?, diffusion: Denoiser?, card: ModelCard) {
+        (self.model, self.caption, self.diffusion, self.card) = (model, caption, diffusion, card)
+    }
 
-    var items: [(String, ModuleItem)] { model.items + (caption.map { [("caption", .module($0))] } ?? []) }
+    public var items: [(String, ModuleItem)] {
+        model.items + (caption.map { [("caption", .module($0))] } ?? []) + (diffusion.map { [("diffusion", .module($0))] } ?? [])
+    }
 }

@@ -29,11 +29,7 @@ public struct InitSection: Codable, Sendable {
     }
 
     /// The source path, resolved.
-    public var url: URL {
-        let path = (from as NSString).expandingTildeInPath
-        if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return URL(fileURLWithPath: path) }
-        return Assets.root.appendingPathComponent(path)
-    }
+    public var url: URL { Assets.resolve(from) }
 
     /// The source's tensors under Plinth keys.
     func tensors() throws -> [String: Tensor] {

@@ -69,6 +69,12 @@ public struct ModelInputs: Sendable {
         }
     }
 
+    /// The image preset, which a recipe that generates images must name.
+    func requireImagePreset(file: String) throws -> ImagePreset {
+        guard let imagePreset else { throw RecipeError(file: file, field: "data.image", message: "names no image preset") }
+        return imagePreset
+    }
+
     /// Why a model with these inputs cannot read `field` (image or audio), or nil if it can.
     public func missingPreset(for field: Field) -> String? {
         if field == .image && imagePreset == nil { return "this model file names no image preset" }

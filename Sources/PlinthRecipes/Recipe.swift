@@ -2,6 +2,7 @@ import Foundation
 import PlinthData
 import PlinthModels
 import PlinthNN
+import PlinthObjectives
 import Yams
 
 /// A training recipe (recipes/*.yaml): the model, the data, the objective,
@@ -18,7 +19,8 @@ import Yams
 ///
 /// Optional: `init` (start parts from a pretrained file, possibly locked),
 /// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`)
-/// and `caption` (train a caption head, with or without contrastive pairs; see `CaptionSection`).
+/// `caption` (train a caption head, with or without contrastive pairs; see `CaptionSection`)
+/// and `diffusion` (train an image denoiser, likewise; see `DiffusionSection`).
 public struct Recipe: Codable, Sendable {
     public var name: String
     public var description: String?
@@ -30,11 +32,12 @@ public struct Recipe: Codable, Sendable {
     public var data: DataSection
     public var objective: ObjectiveSection
     public var caption: CaptionSection?
+    public var diffusion: DiffusionSection?
     public var train: TrainSection
     public var eval: EvalSection
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, model, initialization = "init", lora, data, objective, caption, train, eval
+        case name, description, model, initialization = "init", lora, data, objective, caption, diffusion, train, eval
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +51,7 @@ public struct Recipe: Codable, Sendable {
         data = try c.decode(DataSection.self, forKey: .data)
         objective = try c.decodeIfPresent(ObjectiveSection.self, forKey: .objective) ?? ObjectiveSection(pairs: [])
         caption = try c.decodeIfPresent(CaptionSection.self, forKey: .caption)
+        diffusion = try c.decodeIfPresent(DiffusionSection.self, forKey: .diffusion)
         train = try c.decode(TrainSection.self, forKey: .train)
         eval = try c.decodeIfPresent(EvalSection.self, forKey: .eval) ?? EvalSection()
     }
@@ -80,7 +84,8 @@ public struct Recipe: Codable, Sendable {
         func check(_ ok: Bool, _ field: String, _ message: String) throws {
             if !ok { throw RecipeError(file: file, field: field, message: message) }
         }
-        try check(!objective.pairs.isEmpty || caption != nil, "objective.pairs", "needs at least one pair (or a caption section)")
+        try check(!objective.pairs.isEmpty || caption != nil || diffusion != nil, "objective.pairs",
+                  "needs at least one pair (or a caption or diffusion section)")
         try check(!data.optionalFields.contains(.text), "data.optional_fields", "text cannot be optional")
         for (i, pair) in objective.pairs.enumerated() {
             try check(!(data.optionalFields.contains(pair.a) && data.optionalFields.contains(pair.b)),
@@ -105,6 +110,21 @@ public struct Recipe: Codable, Sendable {
                 throw RecipeError(file: file, field: "caption.head.\(error.field)", message: error.message)
             }
         }
+        if let diffusion {
+            try check(model.vision != nil && data.image != nil, "diffusion", "generates images: the model needs a vision tower and data.image a preset")
+            for (i, field) in diffusion.conditions.enumerated() {
+                try check(model.has(field.modality), "diffusion.conditions.\(i)",
+                          "field '\(field.rawValue)' needs a \(field.modality.rawValue) tower in the model")
+            }
+            try check(Set(diffusion.conditions).count == diffusion.conditions.count, "diffusion.conditions", "names a field twice")
+            try check((0...1).contains(diffusion.conditionDropout), "diffusion.condition_dropout", "must be in 0...1")
+            try check(diffusion.emaDecay >= 0 && diffusion.emaDecay < 1, "diffusion.ema_decay", "must be in [0, 1)")
+            do { try diffusion.denoiser.validate() } catch let error as ModelConfigError {
+                throw RecipeError(file: file, field: "diffusion.denoiser.\(error.field)", message: error.message)
+            }
+            try check(diffusion.denoiser.imageSize == model.vision?.imageSize, "diffusion.denoiser.image_size",
+                      "is \(diffusion.denoiser.imageSize) but the model's images are \(model.vision?.imageSize ?? 0)")
+        }
         try check(train.batchSize > 0 && train.batchSize % train.accumulation == 0, "train.batch_size",
                   "\(train.batchSize) must be a positive multiple of train.accumulation \(train.accumulation)")
         try check((train.epochs ?? 0) > 0 || (train.steps ?? 0) > 0, "train.epochs", "give train.epochs or train.steps")
@@ -119,7 +139,8 @@ public struct Recipe: Codable, Sendable {
 
     /// Data fields the objective reads.
     public var trainingFields: Set<Field> {
-        Set(objective.pairs.flatMap { [$0.a, $0.b] } + (caption.map { $0.fields + [.text] } ?? []))
+        Set(objective.pairs.flatMap { [$0.a, $0.b] } + (caption.map { $0.fields + [.text] } ?? [])
+            + (diffusion.map { $0.conditions + [.image] } ?? []))
     }
 
     /// Fields every training record must have.
@@ -287,12 +308,14 @@ public struct EvalSection: Codable, Sendable {
     public var retrieval: [[Field]]
     /// Caption decoding, for a recipe with a caption head (default: beam search, 3 beams).
     public var caption: CaptionEvalSection?
+    /// Generation quality, for a recipe with a diffusion section.
+    public var generation: GenerationEvalSection?
     /// At most this many evaluation records.
     public var limit: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, caption, limit }
+    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, caption, generation, limit }
 
-    init() { (split, zeroShot, retrieval, caption, limit) = (.test, nil, [], nil, nil) }
+    init() { (split, zeroShot, retrieval, caption, generation, limit) = (.test, nil, [], nil, nil, nil) }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -301,6 +324,7 @@ public struct EvalSection: Codable, Sendable {
         zeroShot = try c.decodeIfPresent(ZeroShot.self, forKey: .zeroShot)
         retrieval = try c.decodeIfPresent([[Field]].self, forKey: .retrieval) ?? []
         caption = try c.decodeIfPresent(CaptionEvalSection.self, forKey: .caption)
+        generation = try c.decodeIfPresent(GenerationEvalSection.self, forKey: .generation)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
     }
 }

@@ -6,7 +6,7 @@ import PlinthModels
 import PlinthNN
 import PlinthObjectives
 
-/// Runs a recipe's training (contrastive pairs, a caption head, or both):
+/// Runs a recipe's training (contrastive pairs, a caption head, a denoiser, or any mix):
 /// seeded data order, AdamW with the no-decay groups, warmup + cosine,
 /// accumulation, a progress line, a JSONL metrics log, atomic checkpoints every
 /// `checkpoint_every` steps, resume from the latest one, and a clean stop with
@@ -16,7 +16,7 @@ import PlinthObjectives
 /// `final/model.safetensors` (a `ModelFile` with its card). A `lora` recipe
 /// trains only the adapters, saves them as `final/lora.safetensors`, and
 /// writes the final model with them merged. A caption head is saved in the
-/// model file under `caption.*`.
+/// model file under `caption.*`, a denoiser's EMA weights under `diffusion.*`.
 public final class Trainer {
     public let recipe: Recipe
     public let recipeText: String
@@ -67,15 +67,24 @@ public final class Trainer {
         let adapters = try recipe.lora.map { try LoRAAdapters(attachingTo: model, config: $0, generator: generator) }
         // Parts taken from `init` that never train are restored from there on resume, not checkpointed.
         let fixed = adapters != nil || recipe.initialization?.lock == true ? initialized : []
+        let frozenModel = adapters == nil && !model.parameters().contains { $0.requiresGrad && $0 !== model.logitScale }
         let captioning = try recipe.caption.map { section in
             CaptionStep(fields: section.fields,
                         head: CaptionHead(section.head, conditionWidth: section.head.conditionWidth(recipe.model), generator: generator),
                         tokenizer: try section.tokenizer(fallback: recipe.data.text, file: recipe.name), weight: section.weight,
-                        frozenModel: adapters == nil && !model.parameters().contains { $0.requiresGrad && $0 !== model.logitScale })
+                        frozenModel: frozenModel)
         }
-        let state = TrainingState(model: model, adapters: adapters, caption: captioning?.head, leaving: fixed)
+        let diffusing = try recipe.diffusion.map { section in
+            let denoiser = Denoiser(section.denoiser, conditionWidth: recipe.model.embedDim, generator: generator)
+            return DiffusionStep(section: section, denoiser: denoiser, ema: EMA(denoiser, decay: section.emaDecay),
+                                 preset: try inputs.requireImagePreset(file: recipe.name), frozenModel: frozenModel,
+                                 generator: generator)
+        }
+        let state = TrainingState(model: model, adapters: adapters, caption: captioning?.head, diffusion: diffusing,
+                                  leaving: fixed)
         let groups = (adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay))
             + (captioning?.head.parameterGroups(weightDecay: t.weightDecay) ?? [])
+            + (diffusing?.denoiser.parameterGroups(weightDecay: t.weightDecay) ?? [])
         let optimizer = AdamW(groups, learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
                                             total: totalSteps)
@@ -110,7 +119,9 @@ public final class Trainer {
                 let parts = (0..<t.accumulation).map { batch.slice($0 * microBatch..<($0 + 1) * microBatch) }
                 let contrastiveLoss = contrastive.map { $0(model, parts) }
                 let captionLoss = try captioning.map { try $0(model, parts) }
+                let diffusionLoss = diffusing.map { $0(model, parts) }
                 lastLoss = (contrastiveLoss ?? 0) + (captionLoss ?? 0) * (recipe.caption?.weight ?? 0)
+                    + (diffusionLoss ?? 0) * (recipe.diffusion?.weight ?? 0)
                 guard lastLoss.isFinite else {
                     throw RecipeError(file: recipe.name, field: "train.learning_rate",
                                       message: "the loss became \(lastLoss) at step \(step + 1); lower the learning rate")
@@ -118,6 +129,7 @@ public final class Trainer {
                 let gradNorm = t.gradClip.map { clipGradNorm(optimizer.parameters, maxNorm: $0) }
                 optimizer.step()
                 clampLogitScale(model.logitScale)
+                diffusing?.ema.update(after: step)
                 step += 1
                 let scale = Foundation.exp(model.logitScale.item())
                 var fields = [("loss", String(format: "%.4f", lastLoss))]
@@ -129,6 +141,7 @@ public final class Trainer {
                     ("items_per_s", progress.itemsPerSecond.map { .number($0) } ?? .null),
                 ]
                 if let captionLoss { entry.append(("caption_loss", .number(captionLoss))) }
+                if let diffusionLoss { entry.append(("diffusion_loss", .number(diffusionLoss))) }
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
                 try log.append(entry)
                 if Interrupt.isRequested || step == stop { break training }
@@ -149,34 +162,41 @@ public final class Trainer {
             }
             let card = ModelCard(name: recipe.name, config: recipe.model, imagePreset: recipe.data.image,
                                  audioPreset: recipe.data.audio, textPreset: recipe.data.text, caption: recipe.caption.map { var c = $0; c.text = c.text ?? recipe.data.text; return c },
-                                 recipe: recipeText, source: source)
+                                 diffusion: recipe.diffusion, recipe: recipeText, source: source)
             modelURL = run.finalModelURL
-            try ModelFile.save(model, caption: captioning?.head, card: card, to: run.finalModelURL)
+            // The model file keeps the denoiser's average, as DiT samples with its EMA weights.
+            if let diffusing { try diffusing.denoiser.load(stateDict: diffusing.ema.stateDict()) }
+            try ModelFile.save(model, caption: captioning?.head, diffusion: diffusing?.denoiser, card: card, to: run.finalModelURL)
         }
         return Summary(steps: step, totalSteps: totalSteps, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL,
                        trainableParameters: optimizer.parameters.reduce(0) { $0 + $1.count },
-                       parameters: model.parameterCount + (captioning?.head.parameterCount ?? 0))
+                       parameters: model.parameterCount + (captioning?.head.parameterCount ?? 0)
+                           + (diffusing?.denoiser.parameterCount ?? 0))
     }
 }
 
 /// What a checkpoint holds: the model's tensors under their own keys, except
 /// the `fixed` parts (frozen copies of the `init` file), the LoRA adapters
-/// (not part of the model's state) under `lora.<key>`, and a caption head under `caption.*`.
+/// (not part of the model's state) under `lora.<key>`, a caption head under
+/// `caption.*`, a denoiser under `diffusion.*` and its average under `diffusion_ema.*`.
 final class TrainingState: Module {
     let model: MultimodalModel
     let adapters: LoRAAdapters?
     let caption: CaptionHead?
+    let diffusion: DiffusionStep?
     let fixed: Set<ModelPart>
     var isTraining = true
 
-    init(model: MultimodalModel, adapters: LoRAAdapters?, caption: CaptionHead?, leaving fixed: Set<ModelPart>) {
-        (self.model, self.adapters, self.caption, self.fixed) = (model, adapters, caption, fixed)
+    init(model: MultimodalModel, adapters: LoRAAdapters?, caption: CaptionHead?, diffusion: DiffusionStep?,
+         leaving fixed: Set<ModelPart>) {
+        (self.model, self.adapters, self.caption, self.diffusion, self.fixed) = (model, adapters, caption, diffusion, fixed)
     }
 
     var items: [(String, ModuleItem)] {
         model.items.filter { ModelPart(key: $0.0).map { !fixed.contains($0) } ?? true }
             + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
             + (caption.map { [("caption", .module($0))] } ?? [])
+            + (diffusion.map { [("diffusion", .module($0.denoiser)), ("diffusion_ema", .module($0.ema))] } ?? [])
     }
 }

@@ -4,7 +4,7 @@ import Plinth
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Zero-shot accuracy, retrieval R@K and caption BLEU/CIDEr-D of a model on a recipe's held-out split.",
+        abstract: "Zero-shot accuracy, retrieval R@K, caption BLEU/CIDEr-D and generation quality of a model on a recipe's held-out split.",
         discussion: "Without a recipe, uses the one stored in the model file's card.")
 
     @Argument(help: "The recipe YAML file (default: the model's own recipe).") var recipe: String?
@@ -16,7 +16,6 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel
-        let (embedder, captioner) = try loadEvaluators(modelURL)
         let recipe: Recipe
         if let path = self.recipe {
             recipe = try Recipe.load(contentsOf: URL(fileURLWithPath: path)).recipe
@@ -27,22 +26,28 @@ struct Eval: ParsableCommand {
         }
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
         try prepareDataset(recipe.data.dataset, in: dataDirectory)
-        let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, dataDirectory: dataDirectory,
-                                            split: split, limit: limit)
+        let report = try evaluateModel(modelURL, recipe: recipe, dataDirectory: dataDirectory, split: split, limit: limit)
         EvalOutput.print(report)
         if let json { try EvalOutput.write(report, trainingSeconds: nil, to: URL(fileURLWithPath: json)) }
     }
 }
 
-/// A model file's embedder and, when it has a caption head, its captioner, sharing one loaded model.
-func loadEvaluators(_ url: URL) throws -> (Embedder, Captioner?) {
-    let (model, head, card) = try ModelFile.loadWithHeads(url)
+/// Evaluates a model file with its embedder and the heads it has (a captioner, a generator),
+/// sharing one loaded model; a progress bar runs while samples are generated.
+func evaluateModel(_ url: URL, recipe: Recipe, dataDirectory: URL, split: Split? = nil, limit: Int? = nil) throws -> EvalReport {
+    let whole = try ModelFile.loadWithHeads(url), card = whole.card
     let inputs = try ModelInputs(card: card, directory: url.deletingLastPathComponent())
-    var captioner: Captioner?
-    if let head, let section = card.caption {
-        captioner = try Captioner(model: model, head: head, inputs: inputs, section: section)
+    let embedder = Embedder(model: whole.model, inputs: inputs, name: card.name)
+    let captioner = try whole.caption.map { try Captioner(model: whole.model, head: $0, inputs: inputs, section: card.caption!) }
+    let generator = whole.diffusion.map { ImageGenerator(embedder: embedder, denoiser: $0, section: card.diffusion!) }
+    var bar: ProgressBar?
+    let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, generator: generator,
+                                        dataDirectory: dataDirectory, split: split, limit: limit) { done, total in
+        if bar == nil { bar = ProgressBar(total: total, label: "sampling step", unit: "images") }
+        bar?.update(step: done)
     }
-    return (Embedder(model: model, inputs: inputs, name: card.name), captioner)
+    bar?.finish()
+    return report
 }
 
 /// Printing and saving evaluation reports.
@@ -63,6 +68,17 @@ enum EvalOutput {
             }
         }
         report.captioning.forEach(printCaptioning)
+        if let g = report.generation { printGeneration(g) }
+    }
+
+    static func printGeneration(_ g: EvalReport.Generation) {
+        func pct(_ x: Double) -> String { String(format: "%5.1f%%", 100 * x) }
+        Swift.print("generation (\(g.sampling), \(g.perClass) per class, \(String(format: "%.2f", g.secondsPerImage)) s/image); classifier \(g.classifier): top-1 \(pct(g.classifierAccuracy)) on \(g.realCount) real images")
+        Swift.print("  Frechet distance between two halves of the real images: \(String(format: "%.4f", g.realHalvesFrechetDistance))")
+        for r in g.results {
+            let perClass = zip(g.classes, r.classMatchPerClass).map { "\($0) \(Int(($1 * 100).rounded()))%" }.joined(separator: ", ")
+            Swift.print("  guidance \(r.guidance): class match \(pct(r.classMatch)), Frechet distance \(String(format: "%.4f", r.frechetDistance)) (\(perClass))")
+        }
     }
 
     static func printCaptioning(_ c: EvalReport.Captioning) {

@@ -17,10 +17,11 @@ struct Export: ParsableCommand {
     func run() throws {
         let runDirectory = RunDirectory(url: URL(fileURLWithPath: directory))
         let out = URL(fileURLWithPath: output)
-        let (model, caption, card) = try ModelFile.loadWithHeads(runDirectory.finalModelURL)
+        let whole = try ModelFile.loadWithHeads(runDirectory.finalModelURL), card = whole.card
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let target = out.appendingPathComponent("model.safetensors")
-        try ModelFile.save(model, caption: caption, card: card, to: target, precision: f32 ? .f32 : .f16)
+        try ModelFile.save(whole.model, caption: whole.caption, diffusion: whole.diffusion, card: card, to: target,
+                           precision: f32 ? .f32 : .f16)
         if let recipe = card.recipe {
             try Data(recipe.utf8).write(to: out.appendingPathComponent("recipe.yaml"), options: .atomic)
         }
@@ -29,7 +30,7 @@ struct Export: ParsableCommand {
             try Data(contentsOf: metrics).write(to: out.appendingPathComponent("metrics.json"), options: .atomic)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int) ?? 0
-        let parameters = model.parameterCount + (caption?.parameterCount ?? 0)
+        let parameters = whole.parameterCount
         print("\(card.name): \(parameters) parameters, \(size / 1024) KiB -> \(out.path)")
     }
 }

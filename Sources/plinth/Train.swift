@@ -37,8 +37,7 @@ struct Train: ParsableCommand {
         print("trained \(summary.steps) steps in \(minutes) min, final loss \(String(format: "%.4f", summary.finalLoss)), \(summary.trainableParameters) of \(summary.parameters) parameters trained")
         print("model: \(model.path)")
         guard !noEval else { return }
-        let (embedder, captioner) = try loadEvaluators(model)
-        let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, dataDirectory: dataDirectory)
+        let report = try evaluateModel(model, recipe: recipe, dataDirectory: dataDirectory)
         try EvalOutput.write(report, trainingSeconds: summary.seconds, to: output.appendingPathComponent("metrics.json"))
         EvalOutput.print(report)
     }

@@ -15,7 +15,8 @@ final class CaptionRunTests: ShippedRecipeRun {
     func testFrozenModelHeadTrainsResumesAndCaptions() throws {
         let (recipe, text) = try self.recipe("tuxpaint-caption", steps: 4, records: 48, evalRecords: 6)
         let straight = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
-        let (model, head, card) = try ModelFile.loadWithHeads(straight.model!)
+        let loaded = try ModelFile.loadWithHeads(straight.model!)
+        let (model, head, card) = (loaded.model, loaded.caption, loaded.card)
         XCTAssertEqual(straight.trainableParameters, head!.parameterCount)
         XCTAssertEqual(straight.parameters, model.parameterCount + head!.parameterCount)
         XCTAssertEqual(card.caption?.text, "small", "the decoder's preset is resolved into the card")
@@ -69,7 +70,7 @@ final class CaptionRunTests: ShippedRecipeRun {
     func testLoRAAdaptersTrainWithTheHead() throws {
         let (recipe, text) = try self.recipe("fashion-mnist-caption", steps: 2, records: 48, evalRecords: 6)
         let summary = try Trainer(recipe: recipe, recipeText: text, output: output, resume: false).train()
-        let (_, head, _) = try ModelFile.loadWithHeads(summary.model!)
+        let head = try ModelFile.loadWithHeads(summary.model!).caption
         let adapters = 5 * 8 * ((128 + 384) + (128 + 128) + (128 + 512) + (512 + 128))
         XCTAssertEqual(summary.trainableParameters, adapters + head!.parameterCount)
         let record = ManifestRecord(id: "x", labelName: "bag", split: .test)

@@ -11,7 +11,8 @@ final class RecipeTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.recipes.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(names), ["fashion-mnist.yaml", "tuxpaint.yaml", "asterisk.yaml", "fashion-mnist-heldout.yaml",
                                     "fashion-mnist-locked.yaml", "tuxpaint-locked.yaml", "fashion-mnist-lora.yaml",
-                                    "tuxpaint-caption.yaml", "asterisk-caption.yaml", "fashion-mnist-caption.yaml"])
+                                    "tuxpaint-caption.yaml", "asterisk-caption.yaml", "fashion-mnist-caption.yaml",
+                                    "fashion-mnist-diffusion.yaml", "tuxpaint-diffusion.yaml"])
         for name in names {
             let recipe = try Recipe.load(contentsOf: Self.recipes.appendingPathComponent(name)).recipe
             XCTAssertNoThrow(try ModelInputs(recipe: recipe), name)
@@ -37,6 +38,28 @@ final class RecipeTests: XCTestCase {
         XCTAssertTrue(error(text + "init: {from: x.safetensors, parts: [vision, txt]}\n").contains("field 'init.parts.1'"))
     }
 
+    func testDiffusionSectionErrorsNameTheField() throws {
+        let text = try String(contentsOf: Self.recipes.appendingPathComponent("fashion-mnist-diffusion.yaml"), encoding: .utf8)
+        func error(_ yaml: String) -> String {
+            do { _ = try Recipe.parse(yaml, file: "r.yaml"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error(text), "")
+        XCTAssertTrue(error(text.replacingOccurrences(of: "conditions: [text]", with: "conditions: [audio]"))
+            .contains("field 'diffusion.conditions.0' field 'audio' needs a audio tower"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "patch_size: 4, width: 128, layers: 6", with: "patch_size: 5, width: 128, layers: 6"))
+            .contains("field 'diffusion.denoiser.patch_size' 5 must divide image_size 32"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "image_size: 32, channels: 1", with: "image_size: 64, channels: 1"))
+            .contains("field 'diffusion.denoiser.image_size' is 64 but the model's images are 32"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "schedule: linear", with: "schedule: quadratic"))
+            .contains("field 'diffusion.denoiser.schedule'"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "condition_dropout: 0.1", with: "condition_dropout: 1.5"))
+            .contains("field 'diffusion.condition_dropout' must be in 0...1"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "ema_decay: 0.995", with: "ema: 0.995"))
+            .contains("field 'diffusion.ema' unknown key"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "sampler: ddim", with: "sampler: euler"))
+            .contains("field 'eval.generation.sampler'"))
+    }
+
     func testCaptionSectionErrorsNameTheField() throws {
         let text = try String(contentsOf: Self.recipes.appendingPathComponent("tuxpaint-caption.yaml"), encoding: .utf8)
         func error(_ yaml: String) -> String {
@@ -50,7 +73,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertTrue(error(text.replacingOccurrences(of: "prefix_length: 10", with: "prefix_len: 10"))
             .contains("field 'caption.head.prefix_len' unknown key"))
         let noHead = text.components(separatedBy: "caption:\n  fields")[0] + "train:" + text.components(separatedBy: "\ntrain:")[1]
-        XCTAssertTrue(error(noHead).contains("field 'objective.pairs' needs at least one pair (or a caption section)"))
+        XCTAssertTrue(error(noHead).contains("field 'objective.pairs' needs at least one pair (or a caption or diffusion section)"))
         var recipe = try Recipe.parse(text)
         recipe.caption!.head.vocabSize = 100
         XCTAssertThrowsError(try recipe.caption!.tokenizer(fallback: "small", file: "r.yaml")) {

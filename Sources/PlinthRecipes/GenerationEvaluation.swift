@@ -1,0 +1,107 @@
+import Foundation
+import PlinthAdapters
+import PlinthData
+import PlinthNN
+import PlinthObjectives
+
+// Legend: K classes, M samples per guidance, R real images, E the classifier's joint width.
+
+extension EvalReport {
+    /// Class-conditional generation measured by another model (Fashion-MNIST
+    /// style labelled data): its zero-shot classifier labels the samples, and
+    /// the Fréchet distance compares its image features of the samples and of
+    /// real images of the evaluation split.
+    public struct Generation: Codable, Sendable {
+        public struct AtGuidance: Codable, Sendable {
+            public var guidance: Float
+            /// Fraction of samples the classifier puts in the prompted class, overall and per class.
+            public var classMatch: Double
+            public var classMatchPerClass: [Double]
+            public var frechetDistance: Double
+
+            enum CodingKeys: String, CodingKey {
+                case guidance, classMatch = "class_match", classMatchPerClass = "class_match_per_class"
+                case frechetDistance = "frechet_distance"
+            }
+        }
+
+        public var classifier: String
+        public var classes: [String]
+        /// The classifier's zero-shot top-1 on the real images, and how many there were.
+        public var classifierAccuracy: Double
+        public var realCount: Int
+        /// The Fréchet distance between two disjoint halves of the real images: the floor that sample sizes allow.
+        public var realHalvesFrechetDistance: Double
+        public var sampling: String
+        public var perClass: Int
+        public var results: [AtGuidance]
+        public var secondsPerImage: Double
+
+        enum CodingKeys: String, CodingKey {
+            case classifier, classes, classifierAccuracy = "classifier_accuracy", realCount = "real_count"
+            case realHalvesFrechetDistance = "real_halves_frechet_distance", sampling, perClass = "per_class", results
+            case secondsPerImage = "seconds_per_image"
+        }
+    }
+}
+
+extension Evaluator {
+    /// Samples `per_class` images per label name of the split at each guidance
+    /// scale and measures them with the `classifier` model file (see `GenerationEvalSection`).
+    /// `progress` receives the denoiser evaluations done and their total.
+    public static func evaluateGeneration(_ recipe: Recipe, section g: GenerationEvalSection, generator: ImageGenerator,
+                                          dataDirectory: URL, split: Split, limit: Int?,
+                                          progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport.Generation {
+        let classifierModel = try Embedder(modelFile: Assets.resolve(g.classifier))
+        guard let preset = classifierModel.inputs.imagePreset else {
+            throw RecipeError(file: recipe.name, field: "eval.generation.classifier", message: "'\(g.classifier)' names no image preset")
+        }
+        let records = try recipe.records(split: split, fields: [.image], dataDirectory: dataDirectory, limit: limit)
+            .filter { $0.label != nil && $0.labelName != nil }
+        var names: [Int: String] = [:]
+        for r in records { names[r.label!] = r.labelName! }
+        guard let maxLabel = names.keys.max(), names.count == maxLabel + 1 else {
+            throw RecipeError(file: recipe.name, field: "eval.generation", message: "needs labels 0..<K with label names in the \(split.rawValue) split")
+        }
+        let classes = (0...maxLabel).map { names[$0]! }
+        let templates = recipe.eval.zeroShot?.templates ?? [g.template]
+        let classifier = try ZeroShotClassifier(classNames: classes, templates: templates) { try classifierModel.embed(texts: $0) }
+
+        let real = Array(records.prefix(g.perClass * classes.count))
+        let realFeatures = try classifierModel.embed(records: real, field: .image)                   // [R, E]
+        let realLogits = classifier.logits(realFeatures)
+        let realStats = FeatureStatistics(features: realFeatures.toArray(), dimension: realFeatures.shape[1])
+        let half = real.count / 2
+        let halves = [realFeatures.narrow(0, 0, half), realFeatures.narrow(0, half, real.count - half)]
+            .map { FeatureStatistics(features: $0.contiguous().toArray(), dimension: $0.shape[1]) }
+
+        let conditions = try generator.conditions(prompts: classes.map { g.template.replacingOccurrences(of: "{}", with: $0) })
+        let count = classes.count * g.perClass
+        let started = Date()
+        var results: [EvalReport.Generation.AtGuidance] = []
+        let perRun = generator.evaluations(count: count, options: SamplingOptions(steps: g.steps))
+        for (i, w) in g.guidance.enumerated() {
+            let options = SamplingOptions(sampler: g.sampler, steps: g.steps, guidance: w, seed: g.seed)
+            let images = try generator.generate(conditions: conditions, count: count, options: options) {
+                progress?(i * perRun + $0, perRun * g.guidance.count)
+            }                                                                                        // [M, C, S, S]
+            let features = try withNoGrad {
+                try classifierModel.model.encode(images: ImageGenerator.modelInput(images, preset: preset)).l2Normalized()
+            }                                                                                        // [M, E]
+            let predicted = classifier.predict(features)
+            var hits = [Int](repeating: 0, count: classes.count)
+            for (row, p) in predicted.enumerated() where p == row % classes.count { hits[p] += 1 }
+            results.append(.init(guidance: w, classMatch: Double(hits.reduce(0, +)) / Double(count),
+                                 classMatchPerClass: hits.map { Double($0) / Double(g.perClass) },
+                                 frechetDistance: frechetDistance(
+                                    FeatureStatistics(features: features.toArray(), dimension: features.shape[1]), realStats)))
+        }
+        let seconds = Date().timeIntervalSince(started)
+        return EvalReport.Generation(
+            classifier: g.classifier, classes: classes,
+            classifierAccuracy: ZeroShotClassifier.accuracy(predictionsLogits: realLogits, labels: real.map { $0.label! }),
+            realCount: real.count, realHalvesFrechetDistance: frechetDistance(halves[0], halves[1]),
+            sampling: "\(g.sampler.rawValue), \(g.steps) steps", perClass: g.perClass, results: results,
+            secondsPerImage: seconds / Double(count * g.guidance.count))
+    }
+}
