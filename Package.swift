@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .target(name: "PlinthModels", dependencies: ["PlinthNN"]),
         .target(name: "PlinthObjectives", dependencies: ["PlinthModels"]),
-        .target(name: "PlinthAdapters", dependencies: ["PlinthModels", "PlinthObjectives"]),
+        .target(name: "PlinthAdapters", dependencies: ["PlinthModalities", "PlinthModels", "PlinthObjectives"]),
         .target(name: "PlinthData", dependencies: ["PlinthNN", "PlinthModalities"]),
         .target(name: "PlinthRecipes", dependencies: [
             "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", .product(name: "Yams", package: "Yams"),

@@ -19,7 +19,7 @@ import PlinthNN
 /// A `bert` text tower (keys `bert.embeddings.*`, `bert.encoder.*`) replaces
 /// the CLIP text tower and does not run through the shared blocks.
 public final class MultimodalModel: Module {
-    public let config: ModelConfig
+    public private(set) var config: ModelConfig
     public let visual: VisionTransformer?
     public let audio: AudioTransformer?
     public let text: TextTransformer?
@@ -79,6 +79,16 @@ public final class MultimodalModel: Module {
         if let bert { return bert.encode(ids, batch: batch) }
         guard let text else { preconditionFailure("MultimodalModel: this model has no text tower") }
         return text.pool(shared(text.tokens(ids, batch: batch), .text), ids: ids)
+    }
+
+    /// Appends token embedding rows [K, D] as new text ids (textual inversion); returns them.
+    /// Only the CLIP-style text tower takes new tokens.
+    @discardableResult
+    public func appendTextTokens(_ rows: Tensor) -> Range<Int> {
+        guard let text else { preconditionFailure("MultimodalModel: new tokens need a CLIP-style text tower") }
+        let ids = text.appendTokens(rows)
+        config.text = text.config
+        return ids
     }
 
     /// images [B, 3, H, W] -> the shared backbone's output tokens [B, T, D].

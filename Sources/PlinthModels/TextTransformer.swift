@@ -7,12 +7,15 @@ import PlinthNN
 /// blocks), `ln_final` and `text_projection` [D, E]. In a `MultimodalModel`
 /// these keys sit at the top level, as in open_clip's `CLIP`.
 ///
-/// Pooling takes the end-of-text token, found as the largest id of each row
-/// (CLIP's tokenizers put `<end_of_text>` last in the vocabulary).
+/// Pooling takes each row's first end-of-text token, the last id of the
+/// vocabulary it was built with (CLIP's tokenizers put `<end_of_text>` last;
+/// tokens appended later for textual inversion come after it).
 /// Initialization follows open_clip's `CLIP.init_parameters`. Radford et al. 2021.
 public final class TextTransformer: Module {
-    public let config: TextConfig
-    public let tokenEmbedding: Embedding     // [V, D]
+    public private(set) var config: TextConfig
+    public private(set) var tokenEmbedding: Embedding     // [V, D]
+    /// The `<end_of_text>` id pooling looks for.
+    public let endOfText: Int
     public let positionalEmbedding: Tensor   // [T, D]
     public let transformer: Transformer
     public let lnFinal: LayerNorm
@@ -23,6 +26,7 @@ public final class TextTransformer: Module {
     public init(_ config: TextConfig, embedDim: Int, totalLayers: Int? = nil, generator: RandomGenerator = .default) {
         let d = config.width
         self.config = config
+        endOfText = config.vocabSize - 1
         tokenEmbedding = Embedding(config.vocabSize, d, generator: generator)
         Init.normal(tokenEmbedding.weight, std: 0.02, generator: generator)
         positionalEmbedding = .randn([config.contextLength, d], std: 0.01, generator: generator, requiresGrad: true)
@@ -59,13 +63,24 @@ public final class TextTransformer: Module {
         return transformer(x, causal: true)
     }
 
+    /// Appends rows [K, D] to the token embedding as new ids V..<V+K (textual
+    /// inversion); the table keeps its `requiresGrad`. Returns the new ids.
+    @discardableResult
+    public func appendTokens(_ rows: Tensor) -> Range<Int> {
+        let old = tokenEmbedding.weight
+        precondition(rows.rank == 2 && rows.shape[1] == old.shape[1], "TextTransformer: rows \(rows.shape) for a table \(old.shape)")
+        let weight = withNoGrad { Tensor.concat([old, rows]) }                            // [V+K, D]
+        weight.requiresGrad = old.requiresGrad
+        tokenEmbedding = Embedding(weight: weight)
+        config.vocabSize += rows.shape[0]
+        return old.shape[0]..<config.vocabSize
+    }
+
     /// tokens [B, T, D] and the ids that made them -> embeddings [B, E] at each row's end-of-text token.
     public func pool(_ tokens: Tensor, ids: [Int]) -> Tensor {
         let (b, t, d) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
-        let eot = (0..<b).map { row in                                                  // first argmax per row
-            var best = row * t
-            for j in best + 1..<(row + 1) * t where ids[j] > ids[best] { best = j }
-            return best
+        let eot = (0..<b).map { row in
+            (row * t..<(row + 1) * t).first { ids[$0] == endOfText } ?? (row + 1) * t - 1
         }
         let pooled = tokens.reshape([b * t, d]).indexSelect(dim: 0, indices: eot)       // [B, D]
         return Tensor.matmul(lnFinal(pooled), textProjection)                            // [B, E]

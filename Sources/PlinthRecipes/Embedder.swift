@@ -1,4 +1,5 @@
 import Foundation
+import PlinthAdapters
 import PlinthData
 import PlinthModalities
 import PlinthModels
@@ -10,7 +11,7 @@ import PlinthNN
 /// embeddings with a trained model, in eval mode and without gradients.
 public struct Embedder {
     public let model: MultimodalModel
-    public let inputs: ModelInputs
+    public private(set) var inputs: ModelInputs
     /// The model's name (its card's), recorded in the indexes it makes.
     public let name: String
     public var batchSize = 128
@@ -26,6 +27,17 @@ public struct Embedder {
     public init(modelFile url: URL) throws {
         let (model, card) = try ModelFile.load(url)
         self.init(model: model, inputs: try ModelInputs(card: card, directory: url.deletingLastPathComponent()), name: card.name)
+    }
+
+    /// This embedder with the tokens of `embeddings` (textual inversion) added to its
+    /// model and tokenizer, so texts that name them use the learned vectors.
+    public func installing(_ embeddings: LearnedEmbeddings) throws -> Embedder {
+        guard let clip = inputs.tokenizer as? CLIPTokenizer else {
+            throw EmbedderError("learned tokens need a model with a BPE text tokenizer")
+        }
+        var copy = self
+        copy.inputs.tokenizer = try embeddings.install(into: model, tokenizer: clip)
+        return copy
     }
 
     /// texts -> [N, E]. Batches are cut from the texts sorted by token count

@@ -1,4 +1,5 @@
 import Foundation
+import PlinthAdapters
 import PlinthData
 import PlinthModalities
 import PlinthModels
@@ -12,7 +13,7 @@ import PlinthObjectives
 /// without gradients. Classifier-free guidance runs the conditioned and the
 /// null-conditioned rows as one batch.
 public struct ImageGenerator {
-    public let embedder: Embedder
+    public private(set) var embedder: Embedder
     public let denoiser: Denoiser
     public let section: DiffusionSection
     /// Images sampled per denoiser batch (with guidance, twice as many rows run).
@@ -32,6 +33,13 @@ public struct ImageGenerator {
         let inputs = try ModelInputs(card: loaded.card, directory: url.deletingLastPathComponent())
         self.init(embedder: Embedder(model: loaded.model, inputs: inputs, name: loaded.card.name), denoiser: denoiser,
                   section: section)
+    }
+
+    /// This generator with the tokens of `embeddings` (textual inversion) in its prompts.
+    public func installing(_ embeddings: LearnedEmbeddings) throws -> ImageGenerator {
+        var copy = self
+        copy.embedder = try embedder.installing(embeddings)
+        return copy
     }
 
     /// Prompts -> conditions [N, E].

@@ -8,7 +8,7 @@ import PlinthModels
 public struct ModelInputs: Sendable {
     public let imagePreset: ImagePreset?
     public let audio: AudioPipeline?
-    public let tokenizer: (any TextTokenizer)?
+    public internal(set) var tokenizer: (any TextTokenizer)?
     /// Caption templates for labelled data during training.
     public let templates: [String]?
 

@@ -16,11 +16,12 @@ struct Classify: ParsableCommand {
     @Option(name: .customLong("template"), help: "A prompt template with {} for the label (repeatable).")
     var templates: [String] = []
     @Option(help: "Model file (default: the shipped model).") var model: String?
+    @Option(help: "Learned token vectors from `plinth personalize` (learned_embeds.safetensors).") var embeds: String?
 
     func run() throws {
         let names = labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard names.count >= 2 else { throw ValidationError("--labels needs at least two labels") }
-        let embedder = try Embedder(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
+        let embedder = try loadEmbedder(model, embeds: embeds)
         let scale = Foundation.exp(embedder.model.logitScale.item())
         for path in try MediaFiles.collect(files) {
             let field = MediaFiles.field(of: path)!

@@ -24,13 +24,15 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed of the starting noise.") var seed: UInt64 = 0
     @Option(name: .shortAndLong, help: "Output PNG grid.") var output: String = "grid.png"
     @Option(help: "Model file with a denoiser (default: the shipped generator).") var model: String?
+    @Option(help: "Learned token vectors from `plinth personalize` (learned_embeds.safetensors).") var embeds: String?
 
     func validate() throws {
         guard n > 0 && n <= 1024 else { throw ValidationError("--n must be in 1...1024, got \(n)") }
     }
 
     func run() throws {
-        let generator = try ImageGenerator(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultGenerator)
+        var generator = try ImageGenerator(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultGenerator)
+        if let embeds { generator = try generator.installing(LearnedEmbeddings.load(URL(fileURLWithPath: embeds))) }
         var conditions: [Tensor] = []
         if !prompt.isEmpty { conditions.append(try generator.conditions(prompts: prompt)) }
         for (files, field) in [(audio, Field.audio), (image, .image)] where !files.isEmpty {

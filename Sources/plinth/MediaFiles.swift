@@ -45,6 +45,12 @@ enum MediaFiles {
     }
 }
 
+/// A model file's embedder (default: the shipped model), with learned tokens from `embeds` if given.
+func loadEmbedder(_ model: String?, embeds: String?) throws -> Embedder {
+    let embedder = try Embedder(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
+    return try embeds.map { try embedder.installing(LearnedEmbeddings.load(URL(fileURLWithPath: $0))) } ?? embedder
+}
+
 /// Embeds files by their field, grouped so each field is one batched pass.
 func embedFiles(_ files: [String], with embedder: Embedder) throws -> Tensor {
     var rows = [Tensor?](repeating: nil, count: files.count)

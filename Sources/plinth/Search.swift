@@ -13,10 +13,11 @@ struct Search: ParsableCommand {
     @Option(name: .shortAndLong, help: "Results per query.") var k = 5
     @Option(help: "Only return items of this modality: image, audio or text.") var target: Modality?
     @Option(help: "Model file (default: the shipped model).") var model: String?
+    @Option(help: "Learned token vectors from `plinth personalize` (learned_embeds.safetensors).") var embeds: String?
 
     func run() throws {
         guard !texts.isEmpty || !files.isEmpty else { throw ValidationError("give --text queries or query files") }
-        let embedder = try Embedder(modelFile: model.map { URL(fileURLWithPath: $0) } ?? Assets.defaultModel)
+        let embedder = try loadEmbedder(model, embeds: embeds)
         let index = try EmbeddingIndex.load(from: URL(fileURLWithPath: self.index))
         let queries = try MediaFiles.collect(files)
         var parts: [Tensor] = []

@@ -33,3 +33,27 @@ final class TokenizerCLIPTests: XCTestCase {
         print("CLIP fixture: \(exact)/\(rows.count) exact ids, \(decoded)/\(rows.count) exact decodes")
     }
 }
+
+/// Tokens added for textual inversion: matched whole before BPE, ids after the vocabulary.
+final class TokenizerAddedTokenTests: XCTestCase {
+    func testAddedTokenIsOneOrSeveralNewIds() throws {
+        let base = try TokenizerCLIPTests.tokenizer.get()
+        let tok = try base.adding("<my-mug>", count: 2)
+        XCTAssertEqual(tok.vocabularySize, 49410)
+        XCTAssertEqual(try tok.encode("A photo of <My-Mug>!"), try base.encode("a photo of") + [49408, 49409] + base.encode("!"))
+        XCTAssertEqual(try tok.encode("a photo of a mug"), try base.encode("a photo of a mug"), "other text is unchanged")
+        let row = try tok.tokenize("a photo of <my-mug>").ids
+        XCTAssertEqual(try tok.decodeTokenized(row), "a photo of <my-mug>")
+        let more = try tok.adding("<my-mug-2>")
+        XCTAssertEqual(try more.encode("<my-mug-2> <my-mug>"), [49410, 49408, 49409], "the longer token wins")
+    }
+
+    func testRejectsBadTokens() throws {
+        let base = try TokenizerCLIPTests.tokenizer.get()
+        for bad in ["", "two words", "<Upper>", "cat", "<end_of_text>"] {
+            XCTAssertThrowsError(try base.adding(bad), bad.debugDescription)
+        }
+        XCTAssertThrowsError(try base.adding("<x>").adding("<x>"))
+        XCTAssertThrowsError(try base.adding("<x>", count: 0))
+    }
+}

@@ -63,6 +63,22 @@ final class MultimodalModelTests: XCTestCase {
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
     }
 
+    /// Appended token rows get ids after the end-of-text token; pooling still finds it,
+    /// texts without the new ids embed as before, and a text with one reads its row.
+    func testAppendedTokensLeaveOtherTextsAlone() throws {
+        let model = try MultimodalModel(Self.config(shared: 1), generator: RandomGenerator(seed: 5))
+        model.eval()
+        let before = model.encode(text: [48, 5, 6, 49, 0, 0, 0, 0], batch: 1).toArray()
+        let ids = model.appendTextTokens(Tensor.randn([2, 32], generator: RandomGenerator(seed: 6)))
+        XCTAssertEqual(ids, 50..<52)
+        XCTAssertEqual(model.config.text?.vocabSize, 52)
+        XCTAssertEqual(model.text?.tokenEmbedding.weight.shape, [52, 32])
+        XCTAssertEqual(model.encode(text: [48, 5, 6, 49, 0, 0, 0, 0], batch: 1).toArray(), before)
+        let with = model.encode(text: [48, 5, 50, 49, 0, 0, 0, 0], batch: 1).toArray()
+        XCTAssertNotEqual(with, before)
+        XCTAssertEqual(model.encode(text: [48, 5, 50, 49, 51, 51, 0, 0], batch: 1).toArray(), with, "ids after the end token do not count")
+    }
+
     func testConfigDecodesFromYAMLAndRejectsUnknownKeys() throws {
         let yaml = """
             embed_dim: 16

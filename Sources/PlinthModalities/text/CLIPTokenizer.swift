@@ -18,6 +18,8 @@ public struct CLIPTokenizer: Sendable {
     public let startOfText: Int
     public let endOfText: Int
     public let specialTokens: [String]
+    /// Placeholder tokens added after the vocabulary (textual inversion), in order, each with its ids.
+    public private(set) var addedTokens: [(token: String, ids: [Int])] = []
     /// Inputs longer than this many code points are rejected before any work (hostile input
     /// bound: BPE is quadratic in a word's length, as in open_clip; a 65,536-letter word takes
     /// about 10 s, a 20,000-letter one under 1 s).
@@ -55,8 +57,27 @@ public struct CLIPTokenizer: Sendable {
                                  contextLength: contextLength)
     }
 
-    /// Vocabulary size (49,408 for OpenAI CLIP).
-    public var vocabularySize: Int { bpe.decoder.count }
+    /// Vocabulary size (49,408 for OpenAI CLIP), added tokens included.
+    public var vocabularySize: Int { bpe.decoder.count + addedTokens.reduce(0) { $0 + $1.ids.count } }
+
+    /// A copy that reads `token` (e.g. "<my-mug>") as `count` new ids after the
+    /// vocabulary, as Hugging Face's `add_tokens` does for textual inversion
+    /// (a multi-vector token stands for `count` consecutive ids). The token is
+    /// matched before BPE, like the special tokens. It must be lowercase
+    /// without spaces (the text is lowercased before matching) and new.
+    public func adding(_ token: String, count: Int = 1) throws -> CLIPTokenizer {
+        guard (1...16).contains(count) else { throw TextError.invalidArgument("token '\(token)': \(count) vectors, expected 1...16") }
+        guard !token.isEmpty, token.count <= 64, String(scalars: TextCleaner.clipClean(token)) == token,
+              !token.contains(where: \.isWhitespace) else {
+            throw TextError.invalidArgument("token '\(token)' must be 1 to 64 lowercase characters without spaces, unchanged by the text cleaner")
+        }
+        guard bpe.encoder[token] == nil, bpe.encoder[token + "</w>"] == nil, !addedTokens.contains(where: { $0.token == token }) else {
+            throw TextError.invalidArgument("token '\(token)' is already in the vocabulary")
+        }
+        var copy = self
+        copy.addedTokens.append((token, Array(vocabularySize..<vocabularySize + count)))
+        return copy
+    }
 
     /// `SimpleTokenizer.encode`: ids without start/end tokens or padding.
     public func encode(_ text: String) throws -> [Int] {
@@ -65,9 +86,12 @@ public struct CLIPTokenizer: Sendable {
             throw TextError.invalidArgument("text has \(count) code points, above the limit of \(maxInputScalars)")
         }
         let cleaned = TextCleaner.clipClean(text)
+        // Longer added tokens first, so one that contains another wins.
+        let added = Dictionary(addedTokens.map { ($0.token, $0.ids) }, uniquingKeysWith: { a, _ in a })
+        let specials = specialTokens + added.keys.sorted { $0.count > $1.count }
         var ids: [Int] = []
-        for piece in CLIPPreTokenizer.split(cleaned, specialTokens: specialTokens) {
-            ids.append(contentsOf: bpe.encodeWord(piece))
+        for piece in CLIPPreTokenizer.split(cleaned, specialTokens: specials) {
+            ids.append(contentsOf: added[piece] ?? bpe.encodeWord(piece))
         }
         return ids
     }
@@ -98,7 +122,14 @@ public struct CLIPTokenizer: Sendable {
     /// `SimpleTokenizer.decode`: every id decoded (special tokens and padding included, as in
     /// open_clip), "</w>" turned into a space. Throws for ids outside the vocabulary.
     public func decode(_ ids: [Int]) throws -> String {
-        try bpe.decode(ids)
+        let base = bpe.decoder.count
+        guard let firstAdded = ids.firstIndex(where: { $0 >= base }) else { return try bpe.decode(ids) }
+        let id = ids[firstAdded]
+        guard let token = addedTokens.first(where: { $0.ids.contains(id) }) else {
+            throw TextError.invalidArgument("token id \(id) is outside the vocabulary of \(vocabularySize)")
+        }
+        let word = id == token.ids[0] ? token.token + " " : ""
+        return try bpe.decode(Array(ids[..<firstAdded])) + word + decode(Array(ids[(firstAdded + 1)...]))
     }
 
     /// Decodes a `tokenize` row: drops `<start_of_text>`, stops at `<end_of_text>`, trims the
@@ -106,7 +137,7 @@ public struct CLIPTokenizer: Sendable {
     public func decodeTokenized(_ ids: [Int]) throws -> String {
         var body = ids.first == startOfText ? Array(ids.dropFirst()) : ids
         if let end = body.firstIndex(of: endOfText) { body = Array(body[..<end]) }
-        let text = try bpe.decode(body)
+        let text = try decode(body)
         return text.hasSuffix(" ") ? String(text.dropLast()) : text
     }
 }

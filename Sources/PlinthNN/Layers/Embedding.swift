@@ -7,6 +7,9 @@ public final class Embedding: Module {
         weight = .randn([count, dim], generator: generator, requiresGrad: true)
     }
 
+    /// A table holding `weight` [V, D] itself.
+    public init(weight: Tensor) { self.weight = weight }
+
     public var items: [(String, ModuleItem)] { [("weight", .parameter(weight))] }
 
     public func callAsFunction(_ indices: [Int], shape: [Int]) -> Tensor {
