@@ -61,8 +61,11 @@ public struct EvalReport: Codable, Sendable {
     public var retrieval: [Retrieval]
     public var captioning: [Captioning]
     public var generation: Generation?
+    public var personalization: Personalization?
 
-    enum CodingKeys: String, CodingKey { case recipe, split, zeroShot = "zero_shot", retrieval, captioning, generation }
+    enum CodingKeys: String, CodingKey {
+        case recipe, split, zeroShot = "zero_shot", retrieval, captioning, generation, personalization
+    }
 }
 
 /// Zero-shot classification and retrieval in every direction a recipe names.
@@ -71,11 +74,12 @@ public enum Evaluator {
     /// embeddings (CLIP); retrieval ranks by cosine, captions shared by several
     /// items counted once as candidates.
     /// With a `captioner` (a model with a caption head), the recipe's caption fields are captioned and scored too;
-    /// with a `generator` (a model with a denoiser) and `eval.generation`, its samples are measured.
+    /// with a `generator` (a model with a denoiser) and `eval.generation`, its samples are measured;
+    /// with the `modelFile` they came from and `eval.personalization`, textual inversion is measured last.
     public static func evaluate(_ recipe: Recipe, embedder: Embedder, captioner: Captioner? = nil,
-                                generator: ImageGenerator? = nil, dataDirectory: URL = Datasets.defaultDirectory,
-                                split: Split? = nil, limit: Int? = nil,
-                                progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
+                                generator: ImageGenerator? = nil, modelFile: URL? = nil,
+                                dataDirectory: URL = Datasets.defaultDirectory, split: Split? = nil, limit: Int? = nil,
+                                progress: ((Int, Int) -> Void)? = nil, log: ((String) -> Void)? = nil) throws -> EvalReport {
         let split = split ?? recipe.eval.split
         let limit = limit ?? recipe.eval.limit
         var report = EvalReport(recipe: recipe.name, split: split.rawValue, zeroShot: nil, retrieval: [], captioning: [])
@@ -137,6 +141,10 @@ public enum Evaluator {
                 aToB: paired.aToB, bToA: paired.bToA,
                 chanceAToB: ks.map { chanceRecall(candidates: embB.shape[0], positives: [1], k: $0) },
                 chanceBToA: ks.map { chanceRecall(candidates: records.count, positives: perB.filter { $0 > 0 }, k: $0) }))
+        }
+        if let modelFile, let section = recipe.eval.personalization {
+            report.personalization = try evaluatePersonalization(recipe, section: section, modelFile: modelFile, embedder: embedder,
+                                                                 generator: generator, dataDirectory: dataDirectory, progress: log)
         }
         return report
     }

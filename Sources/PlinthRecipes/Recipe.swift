@@ -310,12 +310,15 @@ public struct EvalSection: Codable, Sendable {
     public var caption: CaptionEvalSection?
     /// Generation quality, for a recipe with a diffusion section.
     public var generation: GenerationEvalSection?
+    /// Textual inversion on labelled data (`plinth eval` with a model file).
+    public var personalization: PersonalizationEvalSection?
     /// At most this many evaluation records.
     public var limit: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, caption, generation, limit }
+    enum CodingKeys: String, CodingKey, CaseIterable { case split, zeroShot = "zero_shot", retrieval, caption, generation, personalization, limit
+    }
 
-    init() { (split, zeroShot, retrieval, caption, generation, limit) = (.test, nil, [], nil, nil, nil) }
+    init() { (split, zeroShot, retrieval, caption, generation, personalization, limit) = (.test, nil, [], nil, nil, nil, nil) }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -325,6 +328,7 @@ public struct EvalSection: Codable, Sendable {
         retrieval = try c.decodeIfPresent([[Field]].self, forKey: .retrieval) ?? []
         caption = try c.decodeIfPresent(CaptionEvalSection.self, forKey: .caption)
         generation = try c.decodeIfPresent(GenerationEvalSection.self, forKey: .generation)
+        personalization = try c.decodeIfPresent(PersonalizationEvalSection.self, forKey: .personalization)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
     }
 }

@@ -41,11 +41,11 @@ func evaluateModel(_ url: URL, recipe: Recipe, dataDirectory: URL, split: Split?
     let captioner = try whole.caption.map { try Captioner(model: whole.model, head: $0, inputs: inputs, section: card.caption!) }
     let generator = whole.diffusion.map { ImageGenerator(embedder: embedder, denoiser: $0, section: card.diffusion!) }
     var bar: ProgressBar?
-    let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, generator: generator,
-                                        dataDirectory: dataDirectory, split: split, limit: limit) { done, total in
+    let report = try Evaluator.evaluate(recipe, embedder: embedder, captioner: captioner, generator: generator, modelFile: url,
+                                        dataDirectory: dataDirectory, split: split, limit: limit, progress: { done, total in
         if bar == nil { bar = ProgressBar(total: total, label: "sampling step", unit: "images") }
         bar?.update(step: done)
-    }
+    }, log: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
     bar?.finish()
     return report
 }
@@ -69,6 +69,18 @@ enum EvalOutput {
         }
         report.captioning.forEach(printCaptioning)
         if let g = report.generation { printGeneration(g) }
+        if let p = report.personalization { printPersonalization(p) }
+    }
+
+    static func printPersonalization(_ p: EvalReport.Personalization) {
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        Swift.print("textual inversion (\(p.examples) examples, \(p.steps) steps per token): \"a photo of a <token>.\" vs \"a photo of a <initializer>.\"")
+        for c in p.concepts {
+            Swift.print("  \(c.token) (from '\(c.initWord)'), \(c.heldOut) held out among \(c.distractors) distractors: MRR \(f(c.learned.mrr)) vs \(f(c.initializer.mrr)), R@1 \(f(c.learned.r1)) vs \(f(c.initializer.r1)), R@5 \(f(c.learned.r5)) vs \(f(c.initializer.r5))")
+            if let g = c.generationLearned, let i = c.generationInitializer {
+                Swift.print("    samples: similarity to the held-out items \(f(g.similarity)) vs \(f(i.similarity)), class match \(f(g.classMatch)) vs \(f(i.classMatch))")
+            }
+        }
     }
 
     static func printGeneration(_ g: EvalReport.Generation) {

@@ -55,6 +55,21 @@ final class DiffusionRunTests: ShippedRecipeRun {
             XCTAssertTrue(r.frechetDistance.isFinite && r.frechetDistance >= 0)
         }
         XCTAssertEqual(report.realCount, 20)
+
+        var personalization = try XCTUnwrap(recipe.eval.personalization)
+        personalization.concepts.removeLast(4)
+        (personalization.examples, personalization.steps, personalization.heldOut, personalization.samples) = (2, 2, 3, 2)
+        recipe.eval.generation = section
+        let measured = try Evaluator.evaluatePersonalization(recipe, section: personalization, modelFile: resumed.model!,
+                                                             embedder: generator.embedder, generator: generator,
+                                                             dataDirectory: Datasets.defaultDirectory)
+        let concept = try XCTUnwrap(measured.concepts.first)
+        XCTAssertEqual(concept.token, "<sneaker>")
+        XCTAssertEqual(concept.heldOut, 3)
+        XCTAssertEqual(concept.distractors, 27)
+        for r in [concept.learned, concept.initializer] { XCTAssertTrue((0...1).contains(r.mrr) && r.r1 <= r.r5) }
+        XCTAssertNotNil(concept.generationLearned)
+        XCTAssertNotNil(concept.generationInitializer)
     }
 
     /// On the frozen shipped model only the denoiser trains, conditioned on captions, spoken captions and sounds;

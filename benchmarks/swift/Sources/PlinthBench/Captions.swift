@@ -29,8 +29,8 @@ func benchmarkCaptions(_ args: ArraySlice<String>) throws {
     }
 
     let t0 = now()
-    let (_, loadedHead, card) = try ModelFile.loadWithHeads(URL(fileURLWithPath: modelPath))
-    guard let head = loadedHead, let section = card.caption else { throw CaptionError("\(modelPath) has no caption head") }
+    let loaded = try ModelFile.loadWithHeads(URL(fileURLWithPath: modelPath))
+    guard let head = loaded.caption, let section = loaded.card.caption else { throw CaptionError("\(modelPath) has no caption head") }
     let tokenizer = try section.tokenizer(fallback: nil, file: modelPath)
     let loadSeconds = now() - t0
     let conditions = try SafetensorsFile(contentsOf: URL(fileURLWithPath: conditionsPath)).tensor("conditions")  // [N, E]
