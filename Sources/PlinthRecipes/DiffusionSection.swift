@@ -47,7 +47,7 @@ public struct DiffusionSection: Codable, Sendable {
 ///
 /// ```yaml
 /// eval: {generation: {classifier: runs/fashion-mnist/final/model.safetensors, per_class: 100,
-///                     template: "a photo of a {}.", guidance: [0, 3], sampler: ddim, steps: 50}}
+///                     template: "a photo of a {}.", guidance: [0, 3], sampler: ddpm, steps: 50}}
 /// ```
 public struct GenerationEvalSection: Codable, Sendable {
     public var classifier: String
@@ -69,7 +69,7 @@ public struct GenerationEvalSection: Codable, Sendable {
         perClass = try c.decodeIfPresent(Int.self, forKey: .perClass) ?? 100
         template = try c.decodeIfPresent(String.self, forKey: .template) ?? "a photo of a {}."
         guidance = try c.decodeIfPresent([Float].self, forKey: .guidance) ?? [0, SamplingOptions.defaultGuidance]
-        sampler = try c.decodeIfPresent(SamplerKind.self, forKey: .sampler) ?? .ddim
+        sampler = try c.decodeIfPresent(SamplerKind.self, forKey: .sampler) ?? .ddpm
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 50
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
     }

@@ -149,8 +149,8 @@ extension Evaluator {
                 distractors: gallery.count - positives.count, learned: retrieval(0), initializer: retrieval(1))
 
             if let generator, let classifier, let preset = classifier.inputs.imagePreset {
-                progress?("\(concept.label): learning \(token)-gen (diffusion)")
                 let diffusionToken = "<" + concept.label.replacingOccurrences(of: " ", with: "-") + "-gen>"
+                progress?("\(concept.label): learning \(diffusionToken) (diffusion)")
                 let learned = try Personalizer(modelFile: modelFile).learn(
                     examples: examples, field: .image,
                     options: PersonalizationOptions(objective: .diffusion, token: diffusionToken, initWord: concept.initWord,

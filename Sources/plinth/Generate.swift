@@ -17,7 +17,7 @@ struct Generate: ParsableCommand {
     @Option(help: "A sound or spoken clip to condition on (repeat for several).") var audio: [String] = []
     @Option(help: "An image to condition on (repeat for several).") var image: [String] = []
     @Option(help: "Images per condition.") var n: Int = 16
-    @Option(help: "Sampler: ddim or ddpm.") var sampler: SamplerKind = .ddim
+    @Option(help: "Sampler: ddpm (ancestral) or ddim.") var sampler: SamplerKind = .ddpm
     @Option(help: "Sampling steps.") var steps: Int = 50
     @Option(help: "DDIM's eta (0: deterministic).") var eta: Double = 0
     @Option(help: "Classifier-free guidance scale.") var guidance: Float = SamplingOptions.defaultGuidance

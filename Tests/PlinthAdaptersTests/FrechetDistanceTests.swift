@@ -1,5 +1,6 @@
 import Foundation
 import PlinthAdapters
+import PlinthNN
 import PlinthTestSupport
 import XCTest
 
@@ -95,14 +96,14 @@ final class FrechetDistanceTests: XCTestCase {
     }
 
     func testIdenticalSetsAreAtDistanceZero() {
-        var rng = SplitMix64(seed: 1)
+        var rng = RandomGenerator(seed: 1)
         let s = FeatureStatistics(features: gaussian(64 * 20, &rng), dimension: 20)
         let scale = 2 * (0..<20).reduce(0.0) { $0 + s.covariance[$1 * 20 + $1] }
         XCTAssertEqual(frechetDistance(s, s), 0, accuracy: 1e-13 * scale)
     }
 
     func testDistanceIsSymmetric() {
-        var rng = SplitMix64(seed: 2)
+        var rng = RandomGenerator(seed: 2)
         for (na, nb, d) in [(80, 50, 24), (9, 14, 16)] {  // the second pair is rank-deficient
             let a = FeatureStatistics(features: gaussian(na * d, &rng), dimension: d)
             let b = FeatureStatistics(features: gaussian(nb * d, &rng).map { 1.5 * $0 + 0.2 }, dimension: d)
@@ -115,7 +116,7 @@ final class FrechetDistanceTests: XCTestCase {
     /// Dyadic features and shifts keep every sum exact, so both sets have bit-identical
     /// covariances and only ||mu_a - mu_b||^2 remains.
     func testEqualCovariancesLeaveOnlyTheMeanTerm() {
-        var rng = SplitMix64(seed: 3)
+        var rng = RandomGenerator(seed: 3)
         let (n, d) = (32, 10)
         let a = (0..<(n * d)).map { _ in Float(Int.random(in: -16...16, using: &rng)) / 8 }
         let shift = (0..<d).map { _ in Float(Int.random(in: -3...3, using: &rng)) }
@@ -130,7 +131,7 @@ final class FrechetDistanceTests: XCTestCase {
     /// Covariances with common eigenvectors Q: S_a = Q diag(p) Qᵀ, S_b = Q diag(q) Qᵀ give
     /// d = ||mu_a - mu_b||^2 + Σ_i (sqrt(p_i) - sqrt(q_i))^2; zero variances included.
     func testCommutingCovariancesHaveTheClosedForm() {
-        var rng = SplitMix64(seed: 4)
+        var rng = RandomGenerator(seed: 4)
         let d = 12
         let q = orthogonal(d, &rng)
         let p = (0..<d).map { i in i < 2 ? 0 : Double.random(in: 0.1...4, using: &rng) }
@@ -170,7 +171,7 @@ final class FrechetDistanceTests: XCTestCase {
     // MARK: SymmetricEigen
 
     func testEigenReconstructsRandomSymmetricMatrices() {
-        var rng = SplitMix64(seed: 5)
+        var rng = RandomGenerator(seed: 5)
         for n in [1, 2, 3, 7, 32, 100] {
             let m = randomSymmetric(n, &rng)
             let eigen = SymmetricEigen(symmetric: m, dimension: n)
@@ -213,7 +214,7 @@ final class FrechetDistanceTests: XCTestCase {
     }
 
     func testEigenReadsOnlyTheUpperTriangle() {
-        var rng = SplitMix64(seed: 6)
+        var rng = RandomGenerator(seed: 6)
         let n = 10
         let m = randomSymmetric(n, &rng)
         var garbled = m
@@ -247,14 +248,14 @@ final class FrechetDistanceTests: XCTestCase {
         XCTAssertEqual(w, w.sorted(), "\(name): ascending", file: file, line: line)
     }
 
-    private func gaussian(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
+    private func gaussian(_ count: Int, _ rng: inout RandomGenerator) -> [Float] {
         (0..<count).map { _ in
             let u = Double.random(in: Double.ulpOfOne..<1, using: &rng), v = Double.random(in: 0..<1, using: &rng)
             return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
         }
     }
 
-    private func randomSymmetric(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
+    private func randomSymmetric(_ n: Int, _ rng: inout RandomGenerator) -> [Double] {
         var m = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in i..<n {
@@ -267,7 +268,7 @@ final class FrechetDistanceTests: XCTestCase {
     }
 
     /// A random orthogonal matrix [n, n] (modified Gram-Schmidt on uniform rows).
-    private func orthogonal(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
+    private func orthogonal(_ n: Int, _ rng: inout RandomGenerator) -> [Double] {
         var q = (0..<(n * n)).map { _ in Double.random(in: -1...1, using: &rng) }
         for i in 0..<n {
             for j in 0..<i {
@@ -290,20 +291,5 @@ final class FrechetDistanceTests: XCTestCase {
             }
         }
         return m
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -38,6 +38,18 @@ final class PersonalizationRunTests: ShippedRecipeRun {
         XCTAssertEqual(try embedder.embed(texts: ["a photo of a <my-cow>"]).shape, [1, 128])
     }
 
+    /// A concept given as sounds learns the same way, against the sounds' embeddings.
+    func testContrastiveTokenFromSounds() throws {
+        let sounds = ["cow", "bear"].map { ManifestRecord(id: $0, audio: Assets.samples.appendingPathComponent("\($0).ogg").path, split: .train) }
+        let options = PersonalizationOptions(objective: .contrastive, token: "<my-moo>", initWord: "animal", steps: 3)
+        var losses: [Float] = []
+        let learned = try Personalizer(modelFile: Assets.defaultModel).learn(examples: sounds, field: .audio, options: options) {
+            losses.append($1)
+        }
+        XCTAssertEqual(learned.entries[0].count, 1)
+        XCTAssertLessThan(losses.last!, losses.first!)
+    }
+
     /// Diffusion (Gal et al.): learns through a frozen denoiser; the generator takes the token.
     func testDiffusionTokenThroughTheDenoiser() throws {
         var (recipe, text) = try self.recipe("fashion-mnist-diffusion", steps: 1, records: 16, evalRecords: 4)

@@ -56,7 +56,7 @@ final class RecipeTests: XCTestCase {
             .contains("field 'diffusion.condition_dropout' must be in 0...1"))
         XCTAssertTrue(error(text.replacingOccurrences(of: "ema_decay: 0.995", with: "ema: 0.995"))
             .contains("field 'diffusion.ema' unknown key"))
-        XCTAssertTrue(error(text.replacingOccurrences(of: "sampler: ddim", with: "sampler: euler"))
+        XCTAssertTrue(error(text.replacingOccurrences(of: "sampler: ddpm", with: "sampler: euler"))
             .contains("field 'eval.generation.sampler'"))
     }
 

@@ -19,7 +19,7 @@ public struct SamplingOptions: Sendable, Equatable {
     public var guidance: Float
     public var seed: UInt64
 
-    public init(sampler: SamplerKind = .ddim, steps: Int = 50, eta: Double = 0, guidance: Float = defaultGuidance, seed: UInt64 = 0) {
+    public init(sampler: SamplerKind = .ddpm, steps: Int = 50, eta: Double = 0, guidance: Float = defaultGuidance, seed: UInt64 = 0) {
         (self.sampler, self.steps, self.eta, self.guidance, self.seed) = (sampler, steps, eta, guidance, seed)
     }
 

@@ -4,6 +4,8 @@
 //   plinth-bench block --blocks 6     forward+backward of ResidualAttentionBlocks, [32, 197, 384]
 //   plinth-bench images|audio DIR     decode + preprocess a folder (CLIP 224 / ImageBind fbank), items/s
 //   plinth-bench sentences ...        sentence embedding with an imported MiniLM (benchmarks/minilm), sentences/s
+//   plinth-bench captions ...         caption decoding (benchmarks/captioning), captions/s
+//   plinth-bench dit ...              a DiT denoiser training step (benchmarks/diffusion), images/s
 //
 // Threads come from PLINTH_NUM_THREADS (Plinth and OpenBLAS alike).
 import Foundation
@@ -81,6 +83,7 @@ case "ops":
 case "sentences":
     try! benchmarkSentences(args.dropFirst())
 case "captions": try! benchmarkCaptions(args.dropFirst())   // benchmarks/captioning
+case "dit": benchmarkDiT(args.dropFirst())                   // benchmarks/diffusion
 case "images", "audio":
     try! benchmarkFrontEnd(args.first!, folder: args.dropFirst().first ?? ".")
 default:
