@@ -158,8 +158,7 @@ extension Evaluator {
                 current = try current.installing(learned)
                 let sampler = ImageGenerator(embedder: current, denoiser: generator.denoiser, section: generator.section)
                 let target = try classifier.embed(records: positives, field: .image).mean(dim: 0).l2Normalized(dim: 0)  // [E]
-                let names = labels
-                let zeroShot = try ZeroShotClassifier(classNames: names, templates: [template]) { try classifier.embed(texts: $0) }
+                let zeroShot = try ZeroShotClassifier(classNames: labels, templates: [template]) { try classifier.embed(texts: $0) }
                 func measure(_ word: String) throws -> EvalReport.Personalization.Generation {
                     progress?("\(concept.label): sampling \"\(prompt(word))\"")
                     let images = try sampler.generate(conditions: sampler.conditions(prompts: [prompt(word)]), count: p.samples,
@@ -168,7 +167,7 @@ extension Evaluator {
                         try classifier.model.encode(images: ImageGenerator.modelInput(images, preset: preset)).l2Normalized()
                     }                                                                                   // [S, E]
                     let similarity = Tensor.matmul(features, target.reshape([target.count, 1])).mean().item()
-                    let label = names.firstIndex(of: concept.label)!
+                    let label = labels.firstIndex(of: concept.label)!
                     let match = zeroShot.predict(features).filter { $0 == label }.count
                     return .init(similarity: Double(similarity), classMatch: Double(match) / Double(p.samples))
                 }

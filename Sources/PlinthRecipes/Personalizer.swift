@@ -71,7 +71,8 @@ public final class Personalizer {
 
     /// Learns `options.token` from one field of `examples` (images for either
     /// objective; sounds or spoken clips for the contrastive one). `progress`
-    /// gets each step and its loss.
+    /// gets each step and its loss. Errors come before anything changes; after that the
+    /// loaded model is frozen and holds the new rows, so learn once per `Personalizer`.
     public func learn(examples: [ManifestRecord], field: Field, options o: PersonalizationOptions,
                       progress: ((Int, Float) -> Void)? = nil) throws -> LearnedEmbeddings {
         let model = whole.model
@@ -94,6 +95,8 @@ public final class Personalizer {
             throw PersonalizationError("every template needs {} for the token")
         }
 
+        let loader = try inputs.evaluationLoader(records: examples, field: field, batchSize: examples.count)
+        guard let batch = try loader.batches(epoch: 0).next() else { throw PersonalizationError("no examples could be loaded") }
         let initial = try tokenizer.encode(o.initWord)
         guard !initial.isEmpty else { throw PersonalizationError("the initializer word '\(o.initWord)' has no tokens") }
         let personal = try tokenizer.adding(o.token, count: o.vectors)
@@ -111,8 +114,6 @@ public final class Personalizer {
         model.eval()
         denoiser?.eval()
 
-        let loader = try inputs.evaluationLoader(records: examples, field: field, batchSize: examples.count)
-        guard let batch = try loader.batches(epoch: 0).next() else { throw PersonalizationError("no examples could be loaded") }
         let generator = RandomGenerator(seed: o.seed)
         let optimizer = AdamW([ParameterGroup([("token_embedding.weight", table)], weightDecay: 0)], learningRate: o.learningRate)
         func prompts(_ word: String, _ picked: [String]) throws -> [Int] {
@@ -123,7 +124,9 @@ public final class Personalizer {
         let loss: () throws -> Tensor
         switch o.objective {
         case .diffusion:
-            guard let denoiser, let images = batch.image, let preset = inputs.imagePreset else { preconditionFailure() }
+            guard let denoiser, let images = batch.image, let preset = inputs.imagePreset else {
+                preconditionFailure("Personalizer: checked above, the diffusion objective has a denoiser, images and their preset")
+            }
             let x0 = withNoGrad { denoiser.pixels(images, preset: preset) }                              // [n, C, S, S]
             let schedule = denoiser.config.noiseSchedule
             loss = {
