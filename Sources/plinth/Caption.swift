@@ -33,9 +33,7 @@ struct Caption: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("no image or sound files in \(files.joined(separator: " "))") }
         for path in paths {
             let field = MediaFiles.field(of: path)!
-            let record = ManifestRecord(id: path, image: field == .image ? path : nil, audio: field == .audio ? path : nil,
-                                        split: .test)
-            let caption = try captioner.caption(records: [record], field: field, options: options, seed: seed)[0]
+            let caption = try captioner.caption(records: [MediaFiles.record(path, as: field)], field: field, options: options, seed: seed)[0]
             print("\(path)\t\(caption.text)\t" + String(format: "log p = %.2f", caption.logProbability)
                   + (caption.finished ? "" : " (cut at --max-len)"))
         }

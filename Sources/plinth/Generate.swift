@@ -36,10 +36,7 @@ struct Generate: ParsableCommand {
         var conditions: [Tensor] = []
         if !prompt.isEmpty { conditions.append(try generator.conditions(prompts: prompt)) }
         for (files, field) in [(audio, Field.audio), (image, .image)] where !files.isEmpty {
-            let records = files.map { path in
-                ManifestRecord(id: path, image: field == .image ? path : nil, audio: field == .audio ? path : nil, split: .test)
-            }
-            conditions.append(try generator.conditions(records: records, field: field))
+            conditions.append(try generator.conditions(records: files.map { MediaFiles.record($0, as: field) }, field: field))
         }
         let rows = conditions.isEmpty ? nil : Tensor.concat(conditions)                       // [K, E]
         let k = rows?.shape[0] ?? 1

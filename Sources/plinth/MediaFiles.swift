@@ -37,6 +37,11 @@ enum MediaFiles {
         return out.sorted()
     }
 
+    /// A record holding one file as its `field` (image, or audio for sounds and spoken clips).
+    static func record(_ path: String, as field: Field, split: Split = .test) -> ManifestRecord {
+        ManifestRecord(id: path, image: field == .image ? path : nil, audio: field == .audio ? path : nil, split: split)
+    }
+
     /// The first line of a Tux Paint-style caption file beside `path` (NAME.txt), if any.
     static func caption(of path: String) -> String? {
         let txt = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("txt")
@@ -57,10 +62,7 @@ func embedFiles(_ files: [String], with embedder: Embedder) throws -> Tensor {
     for field in [Field.image, .audio] {
         let picked = files.indices.filter { MediaFiles.field(of: files[$0]) == field }
         guard !picked.isEmpty else { continue }
-        let records = picked.map { i in
-            ManifestRecord(id: files[i], image: field == .image ? files[i] : nil, audio: field == .audio ? files[i] : nil,
-                           split: .test)
-        }
+        let records = picked.map { MediaFiles.record(files[$0], as: field) }
         let embedded = try embedder.embed(records: records, field: field)
         for (row, i) in picked.enumerated() { rows[i] = embedded.narrow(0, row, 1) }
     }

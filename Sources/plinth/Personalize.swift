@@ -35,9 +35,7 @@ struct Personalize: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no \(field == .image ? "image" : "sound") files in \((images + audio).joined(separator: " "))") }
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? (objective == .diffusion ? Assets.defaultGenerator : Assets.defaultModel)
         let personalizer = try Personalizer(modelFile: modelURL)
-        let examples = files.map { path in
-            ManifestRecord(id: path, image: field == .image ? path : nil, audio: field == .audio ? path : nil, split: .train)
-        }
+        let examples = files.map { MediaFiles.record($0, as: field, split: .train) }
         let options = PersonalizationOptions(objective: objective, token: token, initWord: initWord, vectors: vectors, steps: steps,
                                              learningRate: lr, batchSize: batch, negatives: negative, seed: seed)
         let progress = ProgressBar(total: steps, unit: "prompts")
