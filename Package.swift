@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),  // tests stop servers gracefully
     ],
     targets: [
         // System libraries, installed by scripts/setup.sh.
@@ -37,8 +39,12 @@ let package = Package(
         .target(name: "Plinth", dependencies: [
             "PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", "PlinthRecipes",
         ]),
+        // The web demo's server; outside the umbrella, so `import Plinth` does not build SwiftNIO.
+        .target(name: "PlinthServer", dependencies: ["PlinthRecipes", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(name: "plinth", dependencies: [
             "Plinth",
+            "PlinthServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
             "PlinthKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -55,6 +61,10 @@ let package = Package(
         .testTarget(name: "PlinthAdaptersTests", dependencies: ["PlinthAdapters", "PlinthTestSupport"]),
         .testTarget(name: "PlinthDataTests", dependencies: ["PlinthData"]),
         .testTarget(name: "PlinthRecipesTests", dependencies: ["PlinthRecipes", "PlinthTestSupport"]),
+        .testTarget(name: "PlinthServerTests", dependencies: [
+            "PlinthServer", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

@@ -5,6 +5,9 @@
 #   scripts/setup.sh            system libraries for building and testing
 #   scripts/setup.sh --python   also the pinned Python reference stack used by
 #                               the fixture generators and benchmarks
+#   scripts/setup.sh --web      also what tests `plinth serve` as a person would:
+#                               headless Chromium and its driver, wrk, curl, and the pinned
+#                               selenium from scripts/requirements-web.txt
 #   scripts/setup.sh --blas scipy-openblas
 #                               use OpenBLAS 0.3.34 from the scipy-openblas32 wheel
 #                               for matmul (faster here; see benchmarks/RESULTS.md)
@@ -28,6 +31,21 @@ packages=(
   espeak-ng                    # speech for captions that have no recording
 )
 
+python=0
+web=0
+blas=""
+here="$(cd "$(dirname "$0")" && pwd)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --python) python=1 ;;
+    --web) web=1 ;;
+    --blas) blas="${2:?--blas needs openblas or scipy-openblas}"; shift ;;
+    *) echo "setup.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$web" = 1 ]; then packages+=(chromium chromium-driver wrk curl); fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,18 +55,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-
-python=0
-blas=""
-here="$(cd "$(dirname "$0")" && pwd)"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --python) python=1 ;;
-    --blas) blas="${2:?--blas needs openblas or scipy-openblas}"; shift ;;
-    *) echo "setup.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
-  esac
-  shift
-done
 
 # Tokenizer vocabularies (OpenAI CLIP BPE, BERT uncased WordPiece) into assets/vocab/.
 "$here/fetch_vocab.sh"
@@ -88,4 +94,8 @@ if [ "$python" = 1 ]; then
   for stack in image audio text models import captioning diffusion frechet; do
     python3 -m pip install -q --disable-pip-version-check --no-deps -r "$fixtures/requirements-$stack.txt"
   done
+fi
+
+if [ "$web" = 1 ]; then
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$here/requirements-web.txt"
 fi

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), then
-# proves library import: Examples/TwoLayer depends on a snapshot of this tree
+# Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), drives
+# `plinth serve` in headless Chromium (scripts/browser-test.sh; needs
+# `scripts/setup.sh --web`), then proves library import: Examples/TwoLayer depends on a snapshot of this tree
 # *by version*, the way a user's package would (SwiftPM refuses unsafeFlags in
 # such a dependency), builds, trains a two-layer model and runs the README's
 # retrieval example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift test -c release 2>&1 | tee /tmp/plinth-test.log
+# One build for the tests and the plinth binary the browser test runs.
+swift build -c release --build-tests
+swift test -c release --skip-build 2>&1 | tee /tmp/plinth-test.log
 grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/plinth-test.log
+
+echo "== the web demo in headless Chromium"
+scripts/browser-test.sh .build/release/plinth
 
 snapshot=$(mktemp -d /tmp/plinth-snapshot.XXXXXX)
 trap 'rm -rf "$snapshot"' EXIT

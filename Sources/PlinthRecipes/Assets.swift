@@ -11,6 +11,8 @@ public enum Assets {
     public static var defaultGenerator: URL { root.appendingPathComponent("assets/generator/model.safetensors") }
     /// Sample images and sounds for the demo, with a captions manifest.
     public static var samples: URL { root.appendingPathComponent("assets/samples") }
+    /// The page `plinth serve` serves (index.html, app.js, style.css).
+    public static var web: URL { root.appendingPathComponent("assets/web") }
     /// A path a recipe names: `~` expanded; a relative path that does not exist
     /// from the working directory is taken from the repository root.
     public static func resolve(_ path: String) -> URL {

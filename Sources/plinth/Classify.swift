@@ -22,12 +22,9 @@ struct Classify: ParsableCommand {
         let names = labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard names.count >= 2 else { throw ValidationError("--labels needs at least two labels") }
         let embedder = try loadEmbedder(model, embeds: embeds)
-        let scale = Foundation.exp(embedder.model.logitScale.item())
         for path in try MediaFiles.collect(files) {
-            let field = MediaFiles.field(of: path)!
-            let prompts = templates.isEmpty ? (field == .image ? ["a photo of a {}.", "a {}."] : ["the sound of a {}.", "a {}."]) : templates
-            let classifier = try ZeroShotClassifier(classNames: names, templates: prompts) { try embedder.embed(texts: $0) }
-            let probabilities = classifier.logits(try embedFiles([path], with: embedder), scale: scale).softmax(dim: -1).toArray()
+            let prompts = templates.isEmpty ? Embedder.defaultTemplates(for: MediaFiles.field(of: path)!) : templates
+            let probabilities = try embedder.classify(embedder.embed(files: [path]), labels: names, templates: prompts).toArray()
             print(path)
             for (name, p) in zip(names, probabilities).sorted(by: { $0.1 > $1.1 }) {
                 print(String(format: "  %5.1f%%  ", 100 * p) + name)

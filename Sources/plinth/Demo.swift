@@ -24,8 +24,8 @@ struct Demo: ParsableCommand {
         print("model: \(embedder.name) (\(modelURL.path))")
         print("samples: \(images.count) pictures, \(sounds.count) sounds, \(captions.count) captions in \(Assets.samples.path)\n")
 
-        let imageIndex = try EmbeddingIndex(vectors: embedFiles(images, with: embedder), ids: images.map(Self.name))
-        let soundIndex = try EmbeddingIndex(vectors: embedFiles(sounds, with: embedder), ids: sounds.map(Self.name))
+        let imageIndex = try EmbeddingIndex(vectors: embedder.embed(files: images), ids: images.map(Self.name))
+        let soundIndex = try EmbeddingIndex(vectors: embedder.embed(files: sounds), ids: sounds.map(Self.name))
         let captionIndex = try EmbeddingIndex(vectors: embedder.embed(texts: captions), ids: captions)
 
         let texts = queries.isEmpty ? ["a cow", "a dog", "a duck", "a violin", "an elephant", "a pig"] : queries

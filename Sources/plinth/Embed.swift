@@ -34,7 +34,7 @@ struct Embed: ParsableCommand {
         }
         let files = try MediaFiles.collect(paths)
         if !files.isEmpty {
-            parts.append(try embedFiles(files, with: embedder))
+            parts.append(try embedder.embed(files: files))
             ids += files
             items += files.map {
                 EmbeddingIndex.ItemMetadata(modality: MediaFiles.field(of: $0)!.modality.rawValue, path: $0,

@@ -2,7 +2,7 @@ import ArgumentParser
 import Plinth
 
 @main
-struct PlinthCommand: ParsableCommand {
+struct PlinthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plinth",
         abstract: "Plinth: pre-train and adapt multimodal foundation models on the CPU.",
@@ -11,6 +11,6 @@ struct PlinthCommand: ParsableCommand {
             kernels and to OpenBLAS alike.
             """,
         version: PlinthInfo.version,
-        subcommands: [Demo.self, Train.self, Eval.self, Embed.self, Search.self, Classify.self, Caption.self, Generate.self, Personalize.self, Export.self, Import.self, Tokenizer.self, Version.self]
+        subcommands: [Demo.self, Train.self, Eval.self, Embed.self, Search.self, Classify.self, Serve.self, Caption.self, Generate.self, Personalize.self, Export.self, Import.self, Tokenizer.self, Version.self]
     )
 }

@@ -22,8 +22,8 @@ struct Search: ParsableCommand {
         let queries = try MediaFiles.collect(files)
         var parts: [Tensor] = []
         if !texts.isEmpty { parts.append(try embedder.embed(texts: texts)) }
-        if !queries.isEmpty { parts.append(try embedFiles(queries, with: embedder)) }
-        let results = search(index, Tensor.concat(parts, dim: 0), k: k, target: target)
+        if !queries.isEmpty { parts.append(try embedder.embed(files: queries)) }
+        let results = index.search(Tensor.concat(parts, dim: 0), k: k, modality: target?.rawValue)
         for (query, hits) in zip(texts.map { "\"\($0)\"" } + queries, results) {
             print(query)
             for hit in hits {
@@ -31,15 +31,6 @@ struct Search: ParsableCommand {
                 print(String(format: "  %.3f  ", hit.score) + hit.id + caption)
             }
         }
-    }
-}
-
-/// Top-k hits per query row, optionally among items of one modality only.
-func search(_ index: EmbeddingIndex, _ queries: Tensor, k: Int, target: Modality?) -> [[EmbeddingIndex.Hit]] {
-    guard let target else { return index.search(queries, k: k) }
-    // Filtering after the search needs every score; indexes here are small enough.
-    return index.search(queries, k: index.count).map { hits in
-        Array(hits.filter { index.items[$0.index].modality == target.rawValue }.prefix(k))
     }
 }
 

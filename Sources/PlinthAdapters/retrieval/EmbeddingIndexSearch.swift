@@ -45,4 +45,14 @@ extension EmbeddingIndex {
         }
         return hits
     }
+
+    /// `search(_:k:)` among the items whose metadata names `modality` ("image",
+    /// "audio", "text"), or among all items when it is nil. Filtering follows a
+    /// search over every item, so it costs a full ranking per query.
+    public func search(_ queries: Tensor, k: Int, modality: String?) -> [[Hit]] {
+        guard let modality else { return search(queries, k: k) }
+        return search(queries, k: count).map { hits in
+            Array(hits.filter { items[$0.index].modality == modality }.prefix(k))
+        }
+    }
 }
