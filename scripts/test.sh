@@ -8,9 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# One build for the tests and the plinth binary the browser test runs.
-swift build -c release --build-tests
-swift test -c release --skip-build 2>&1 | tee /tmp/plinth-test.log
+# One build for the tests and the plinth binary the browser test runs (`swift build`
+# does not make modules testable by itself, as `swift test` does).
+swift build -c release --build-tests -Xswiftc -enable-testing
+swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee /tmp/plinth-test.log
 grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/plinth-test.log
 
 echo "== the web demo in headless Chromium"
