@@ -21,11 +21,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // SIMD kernels in C, dispatched at load time by CPU features (no build flags).
         .target(name: "PlinthKernels"),
         .target(name: "PlinthTensor", dependencies: ["CBLAS", "PlinthKernels"]),
         .target(name: "PlinthNN", dependencies: ["PlinthTensor"]),
+        // Data-parallel runs over Open MPI: rank, size, barrier, broadcast, all-reduce, all-gather.
+        .target(name: "PlinthDistributed", dependencies: ["CMPI", "PlinthTensor"]),
         .target(name: "PlinthModalities", dependencies: [
             "PlinthTensor", "CPNG", "CJPEG", "CSndfile", .product(name: "Yams", package: "Yams"),
         ]),
@@ -65,6 +68,7 @@ let package = Package(
             "PlinthServer", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .testTarget(name: "PlinthDistributedTests", dependencies: ["PlinthDistributed"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["PlinthTensor", "CPNG", "CJPEG", "CSndfile"]),
     ]
 )

@@ -23,6 +23,8 @@ packages=(
   libpng-dev        # CPNG
   libjpeg-dev       # CJPEG (libjpeg-turbo)
   libsndfile1-dev   # CSndfile: WAV, FLAC, OGG/Vorbis
+  libopenmpi-dev    # CMPI: data-parallel runs
+  openmpi-bin       # mpirun
   # Training and demo data (DESIGN.md section 8), turned into manifests by PlinthData on first use.
   dataset-fashion-mnist        # 70k labelled 28x28 images
   tuxpaint-stamps-default      # images with captions and sounds

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), drives
-# `plinth serve` in headless Chromium (scripts/browser-test.sh; needs
-# `scripts/setup.sh --web`), then proves library import: Examples/TwoLayer depends on a snapshot of this tree
-# *by version*, the way a user's package would (SwiftPM refuses unsafeFlags in
-# such a dependency), builds, trains a two-layer model and runs the README's
-# retrieval example.
+# Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), the
+# collectives' test again under `mpirun -np 2`, drives `plinth serve` in headless
+# Chromium (scripts/browser-test.sh; needs `scripts/setup.sh --web`), then proves
+# library import: Examples/TwoLayer depends on a snapshot of this tree *by
+# version*, the way a user's package would (SwiftPM refuses unsafeFlags in such a
+# dependency), builds, trains a two-layer model and runs the README's retrieval
+# example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,11 @@ cd "$(dirname "$0")/.."
 swift build -c release --build-tests -Xswiftc -enable-testing
 swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee /tmp/plinth-test.log
 grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/plinth-test.log
+
+echo "== collectives across two MPI ranks"
+mpirun -np 2 --allow-run-as-root --oversubscribe .build/release/PlinthPackageTests.xctest \
+  PlinthDistributedTests.CommunicatorTests 2>&1 | tee /tmp/plinth-mpi.log
+[ "$(grep -c "testCollectivesAcrossRanks' passed" /tmp/plinth-mpi.log)" = 2 ]
 
 echo "== the web demo in headless Chromium"
 scripts/browser-test.sh .build/release/plinth

@@ -1,0 +1,9 @@
+#include <mpi.h>
+
+// Open MPI's predefined handles are macros over the addresses of global
+// objects, which Swift cannot import; these return them.
+static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Op cmpi_sum(void) { return MPI_SUM; }
+static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
