@@ -15,7 +15,7 @@ extension Communicator {
     /// the ranks' rows in rank order.
     public func allGather(_ tensor: Tensor) throws -> Tensor {
         let local = tensor.contiguous()
-        let out = Tensor.zeros([size * local.shape[0]] + local.shape.dropFirst())
+        let out = Tensor(uninitialized: [size * local.shape[0]] + local.shape.dropFirst())
         try allGather(UnsafeBufferPointer(buffer(local)), into: buffer(out))
         return out
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PlinthAdapters
 import PlinthData
 import PlinthTensor
 
@@ -45,6 +46,16 @@ public enum MediaFiles {
     /// A record holding one file as its `field` (image, or audio for sounds and spoken clips).
     public static func record(_ path: String, as field: Field, split: Split = .test) -> ManifestRecord {
         ManifestRecord(id: path, image: field == .image ? path : nil, audio: field == .audio ? path : nil, split: split)
+    }
+
+    /// An index entry for a file: its modality, its path and its caption.
+    public static func metadata(of path: String) -> EmbeddingIndex.ItemMetadata {
+        EmbeddingIndex.ItemMetadata(modality: field(of: path)?.modality.rawValue, path: path, caption: caption(of: path))
+    }
+
+    /// The distinct captions of `files`, sorted.
+    public static func captions(of files: [String]) -> [String] {
+        Array(Set(files.compactMap(caption(of:)))).sorted()
     }
 
     /// The first line of a Tux Paint-style caption file beside `path` (NAME.txt), if any.

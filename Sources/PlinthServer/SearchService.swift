@@ -23,6 +23,8 @@ public actor SearchService {
     public nonisolated let inputs: ModelInputs
     public nonisolated let modelName: String
     public nonisolated let dimension: Int
+    /// Index items per modality ("image", "audio", "text").
+    public nonisolated let itemCounts: [String: Int]
     private let embedder: Embedder
 
     /// The model in `modelFile` with the index in `indexFile`, or, without one, an
@@ -50,17 +52,16 @@ public actor SearchService {
         inputs = embedder.inputs
         modelName = embedder.name
         dimension = width
+        itemCounts = Dictionary(grouping: index.items, by: { $0.modality ?? "unknown" }).mapValues(\.count)
     }
 
     private static func sampleIndex(_ folder: URL, embedder: Embedder) throws -> EmbeddingIndex {
         let files = try MediaFiles.collect([folder.path])
-        let captions = Array(Set(files.compactMap(MediaFiles.caption(of:)))).sorted()
+        let captions = MediaFiles.captions(of: files)
         guard !files.isEmpty || !captions.isEmpty else { throw ServiceError("\(folder.path): no images or sounds to index") }
         let root = folder.standardizedFileURL.path + "/"
         let ids = files.map { $0.hasPrefix(root) ? String($0.dropFirst(root.count)) : $0 } + captions
-        let items = files.map {
-            EmbeddingIndex.ItemMetadata(modality: MediaFiles.field(of: $0)!.modality.rawValue, path: $0, caption: MediaFiles.caption(of: $0))
-        } + captions.map { EmbeddingIndex.ItemMetadata(modality: "text", caption: $0) }
+        let items = files.map(MediaFiles.metadata(of:)) + captions.map { EmbeddingIndex.ItemMetadata(modality: "text", caption: $0) }
         let vectors = Tensor.concat([try embedder.embed(files: files), try embedder.embed(texts: captions)], dim: 0)  // [N, E]
         return try EmbeddingIndex(vectors: vectors, ids: ids, items: items, model: embedder.name)
     }

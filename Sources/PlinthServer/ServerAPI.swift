@@ -21,11 +21,9 @@ struct ServerAPI: Sendable {
     }
 
     func health() -> HealthAnswer {
-        var items: [String: Int] = [:]
-        for item in service.index.items { items[item.modality ?? "unknown", default: 0] += 1 }
         let inputs = service.inputs
         let queries = [inputs.tokenizer != nil ? "text" : nil, inputs.imagePreset != nil ? "image" : nil, inputs.audio != nil ? "audio" : nil]
-        return HealthAnswer(status: "ok", model: service.modelName, dimension: service.dimension, items: items,
+        return HealthAnswer(status: "ok", model: service.modelName, dimension: service.dimension, items: service.itemCounts,
                             queries: queries.compactMap { $0 }, maxUploadBytes: limits.maxUploadBytes)
     }
 

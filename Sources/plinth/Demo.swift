@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
         let embedder = try Embedder(modelFile: modelURL)
         let files = try MediaFiles.collect([Assets.samples.path])
         let images = files.filter { MediaFiles.field(of: $0) == .image }, sounds = files.filter { MediaFiles.field(of: $0) == .audio }
-        let captions = Array(Set(files.compactMap(MediaFiles.caption(of:)))).sorted()
+        let captions = MediaFiles.captions(of: files)
         print("model: \(embedder.name) (\(modelURL.path))")
         print("samples: \(images.count) pictures, \(sounds.count) sounds, \(captions.count) captions in \(Assets.samples.path)\n")
 

@@ -36,10 +36,7 @@ struct Embed: ParsableCommand {
         if !files.isEmpty {
             parts.append(try embedder.embed(files: files))
             ids += files
-            items += files.map {
-                EmbeddingIndex.ItemMetadata(modality: MediaFiles.field(of: $0)!.modality.rawValue, path: $0,
-                                            caption: MediaFiles.caption(of: $0))
-            }
+            items += files.map(MediaFiles.metadata(of:))
         }
         if !texts.isEmpty {
             parts.append(try embedder.embed(texts: texts))

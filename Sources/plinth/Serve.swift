@@ -35,9 +35,8 @@ struct Serve: AsyncParsableCommand {
                                         indexFile: index.map { URL(fileURLWithPath: $0) }, samples: Assets.samples)
         var limits = ServerLimits()
         limits.maxUploadBytes = maxUploadMb << 20
-        let counts = Dictionary(grouping: service.index.items, by: { $0.modality ?? "other" }).mapValues(\.count)
         let summary = [("image", "pictures"), ("audio", "sounds"), ("text", "captions")].compactMap { key, name in
-            counts[key].map { "\($0) \(name)" }
+            service.itemCounts[key].map { "\($0) \(name)" }
         }.joined(separator: ", ")
         let host = self.host
         let app = Application(

@@ -46,13 +46,10 @@ public struct DDIMSampler: DiffusionSampler {
     public func step(_ modelOutput: Tensor, index: Int, sample: Tensor, noise: Tensor?) -> Tensor {
         checkStep("DDIMSampler", modelOutput, index: index, sample: sample, count: timesteps.count)
         let t = timesteps[index], previous = previousTimestep(index)
-        let alphaProd = schedule.alphaCumprod(t)
-        let alphaProdPrev: Float = previous >= 0 ? schedule.alphaCumprod(previous) : 1
+        let (alphaProd, alphaProdPrev, original) = stepStart(schedule, prediction, t: t, previous: previous,
+                                                             modelOutput: modelOutput, sample: sample, clip: clipSample)
         let betaProd = 1 - alphaProd, betaProdPrev = 1 - alphaProdPrev
-
-        var original = prediction.predictedOriginal(modelOutput, sample: sample, alphaCumprod: alphaProd)
         let epsilon = prediction.predictedNoise(modelOutput, sample: sample, alphaCumprod: alphaProd)
-        if clipSample { original = original.clamp(min: -1, max: 1) }
 
         let variance = (betaProdPrev / betaProd) * (1 - alphaProd / alphaProdPrev)
         let std = Float(eta) * variance.squareRoot()

@@ -37,14 +37,11 @@ public struct DDPMSampler: DiffusionSampler {
     public func step(_ modelOutput: Tensor, index: Int, sample: Tensor, noise: Tensor?) -> Tensor {
         checkStep("DDPMSampler", modelOutput, index: index, sample: sample, count: timesteps.count)
         let t = timesteps[index], previous = previousTimestep(index)
-        let alphaProd = schedule.alphaCumprod(t)
-        let alphaProdPrev: Float = previous >= 0 ? schedule.alphaCumprod(previous) : 1
+        let (alphaProd, alphaProdPrev, original) = stepStart(schedule, prediction, t: t, previous: previous,
+                                                             modelOutput: modelOutput, sample: sample, clip: clipSample)
         let betaProd = 1 - alphaProd, betaProdPrev = 1 - alphaProdPrev
         let currentAlpha = alphaProd / alphaProdPrev
         let currentBeta = 1 - currentAlpha
-
-        var original = prediction.predictedOriginal(modelOutput, sample: sample, alphaCumprod: alphaProd)
-        if clipSample { original = original.clamp(min: -1, max: 1) }
 
         let originalCoefficient = alphaProdPrev.squareRoot() * currentBeta / betaProd
         let sampleCoefficient = currentAlpha.squareRoot() * betaProdPrev / betaProd

@@ -38,3 +38,14 @@ func requireNoise(_ noise: Tensor?, _ sample: Tensor, _ name: String) -> Tensor 
     precondition(noise.shape == sample.shape, "\(name).step: noise \(noise.shape) and sample \(sample.shape) differ")
     return noise
 }
+
+/// What a DDPM or DDIM step starts from: ᾱ at `t` and at `previous` (1 when
+/// `previous` is negative, past the last step) and the predicted clean sample,
+/// clipped to [-1, 1] when `clip`.
+func stepStart(_ schedule: NoiseSchedule, _ prediction: Prediction, t: Int, previous: Int, modelOutput: Tensor,
+               sample: Tensor, clip: Bool) -> (alphaProd: Float, alphaProdPrev: Float, original: Tensor) {
+    let alphaProd = schedule.alphaCumprod(t)
+    let alphaProdPrev: Float = previous >= 0 ? schedule.alphaCumprod(previous) : 1
+    let original = prediction.predictedOriginal(modelOutput, sample: sample, alphaCumprod: alphaProd)
+    return (alphaProd, alphaProdPrev, clip ? original.clamp(min: -1, max: 1) : original)
+}
