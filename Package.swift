@@ -37,10 +37,11 @@ let package = Package(
         .target(name: "PlinthAdapters", dependencies: ["PlinthModalities", "PlinthModels", "PlinthObjectives"]),
         .target(name: "PlinthData", dependencies: ["PlinthNN", "PlinthModalities"]),
         .target(name: "PlinthRecipes", dependencies: [
-            "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", .product(name: "Yams", package: "Yams"),
+            "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", "PlinthDistributed",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Plinth", dependencies: [
-            "PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", "PlinthRecipes",
+            "PlinthTensor", "PlinthNN", "PlinthModalities", "PlinthModels", "PlinthObjectives", "PlinthAdapters", "PlinthData", "PlinthDistributed", "PlinthRecipes",
         ]),
         // The web demo's server; outside the umbrella, so `import Plinth` does not build SwiftNIO.
         .target(name: "PlinthServer", dependencies: ["PlinthRecipes", .product(name: "Hummingbird", package: "hummingbird")]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Plinth's tests in release (SIMD code is ~1000x slower in debug), the
-# collectives' test again under `mpirun -np 2`, drives `plinth serve` in headless
+# tests that need several ranks again under `mpirun -np 2` (collectives, gradient
+# buckets, two ranks against one process), drives `plinth serve` in headless
 # Chromium (scripts/browser-test.sh; needs `scripts/setup.sh --web`), then proves
 # library import: Examples/TwoLayer depends on a snapshot of this tree *by
 # version*, the way a user's package would (SwiftPM refuses unsafeFlags in such a
@@ -15,10 +16,19 @@ swift build -c release --build-tests -Xswiftc -enable-testing
 swift test -c release -Xswiftc -enable-testing --skip-build 2>&1 | tee /tmp/plinth-test.log
 grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/plinth-test.log
 
-echo "== collectives across two MPI ranks"
-mpirun -np 2 --allow-run-as-root --oversubscribe .build/release/PlinthPackageTests.xctest \
-  PlinthDistributedTests.CommunicatorTests 2>&1 | tee /tmp/plinth-mpi.log
-[ "$(grep -c "testCollectivesAcrossRanks' passed" /tmp/plinth-mpi.log)" = 2 ]
+echo "== data-parallel tests on two MPI ranks"
+mpi_tests=(PlinthDistributedTests.CommunicatorTests/testCollectivesAcrossRanks
+           PlinthDistributedTests.GradientReducerTests/testBucketsAverageGradientsStartedDuringBackward
+           PlinthRecipesTests.DataParallelRunTests/testRanksFollowOneProcess
+           PlinthRecipesTests.DataParallelRunTests/testOptionalFieldsAcrossRanks
+           PlinthRecipesTests.DataParallelRunTests/testResumeWithAnotherNumberOfRanks)
+# One thread per rank on this 2-core machine; a rank that fails leaves its peer waiting, hence the timeout.
+PLINTH_NUM_THREADS=1 timeout 900 mpirun -np 2 --allow-run-as-root --oversubscribe -x PLINTH_NUM_THREADS \
+  .build/release/PlinthPackageTests.xctest "$(IFS=,; echo "${mpi_tests[*]}")" 2>&1 | tee /tmp/plinth-mpi.log
+for t in "${mpi_tests[@]}"; do
+  name=${t#*.}   # XCTest prints Class.test
+  [ "$(grep -c "'${name/\//.}' passed" /tmp/plinth-mpi.log)" = 2 ] || { echo "$t did not pass on both ranks"; exit 1; }
+done
 
 echo "== the web demo in headless Chromium"
 scripts/browser-test.sh .build/release/plinth

@@ -1,6 +1,7 @@
 // `import Plinth` brings in every public Plinth module.
 @_exported import PlinthAdapters
 @_exported import PlinthData
+@_exported import PlinthDistributed
 @_exported import PlinthModalities
 @_exported import PlinthModels
 @_exported import PlinthNN

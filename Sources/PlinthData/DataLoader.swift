@@ -9,7 +9,9 @@ import PlinthTensor
 /// epoch); else manifest order. Each item's random draws (augmentation,
 /// caption template) come from a generator seeded by (seed, epoch, record
 /// index, field), so every batch is the same for any `workers` and when an
-/// epoch is resumed at a batch offset. Audio features are computed once per
+/// epoch is resumed at a batch offset. With a `shard`, the loader yields only
+/// its rank's part of each batch, so the ranks of a data-parallel run see
+/// disjoint rows and together exactly the batches of one process. Audio features are computed once per
 /// file and kept (`FeatureCache`). `batchesPerEpoch` is `ceil(N / batchSize)`,
 /// or `floor` with `dropLast`. IDX image files are mapped once at creation
 /// and shared read-only by the workers.
@@ -19,7 +21,9 @@ public final class DataLoader: Sendable {
     /// Fields among `fields` that records may lack (image, audio or speech); see `Batch.rows`.
     public let optional: Set<Field>
     public let preprocessing: Preprocessing
+    /// Items per batch over all shards.
     public let batchSize: Int
+    public let shard: Shard
     public let shuffle: Bool
     public let dropLast: Bool
     public let seed: UInt64
@@ -35,10 +39,13 @@ public final class DataLoader: Sendable {
     /// when audio or speech is requested without an audio pipeline, or an IDX file is bad.
     public init(records: [ManifestRecord], fields: Set<Field>, optional: Set<Field> = [],
                 preprocessing: Preprocessing = Preprocessing(),
-                batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0,
+                batchSize: Int, shard: Shard = .whole, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0,
                 workers: Int = 2, prefetch: Int = 4) throws {
         func invalid(_ message: String) -> DataError { DataError(.invalidArgument, source: "DataLoader", message) }
         guard batchSize >= 1 else { throw invalid("batchSize must be >= 1, got \(batchSize)") }
+        guard shard.count == 1 || (dropLast && batchSize % shard.count == 0) else {
+            throw invalid("a batch of \(batchSize) does not split evenly over \(shard.count) ranks (it needs dropLast and a multiple of \(shard.count))")
+        }
         guard optional.isSubset(of: fields.subtracting([.text])) else {
             throw invalid("optional fields \(optional.map(\.rawValue).sorted()) must be loaded fields other than text")
         }
@@ -63,6 +70,7 @@ public final class DataLoader: Sendable {
         self.optional = optional
         self.preprocessing = preprocessing
         self.batchSize = batchSize
+        self.shard = shard
         self.shuffle = shuffle
         self.dropLast = dropLast
         self.seed = seed
@@ -89,7 +97,8 @@ public final class DataLoader: Sendable {
 
     /// Batch `index` of an epoch whose order is `order`.
     func makeBatch(_ index: Int, order: [Int], epoch: Int) throws -> Batch {
-        let items = Array(order[(index * batchSize)..<min((index + 1) * batchSize, order.count)])
+        let part = batchSize / shard.count, first = index * batchSize + shard.rank * part
+        let items = Array(order[first..<min(first + part, order.count)])
         let recs = items.map { records[$0] }
         func generator(_ item: Int, _ field: Field) -> RandomGenerator {
             RandomGenerator(seed: Seeds.mix(seed, Self.word(epoch), UInt64(item), UInt64(Field.allCases.firstIndex(of: field)!)))
@@ -155,4 +164,19 @@ public final class DataLoader: Sendable {
     }
 
     private static func word(_ epoch: Int) -> UInt64 { UInt64(bitPattern: Int64(epoch)) }
+}
+
+/// Rank `rank` of `count` in a data-parallel run: its loader yields rows
+/// `rank * B/count ..< (rank + 1) * B/count` of every batch of B.
+public struct Shard: Sendable, Equatable {
+    public let rank: Int
+    public let count: Int
+    /// Every row: a single-process run.
+    public static let whole = Shard(rank: 0, count: 1)
+
+    public init(rank: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(rank), "Shard: rank \(rank) of \(count)")
+        self.rank = rank
+        self.count = count
+    }
 }

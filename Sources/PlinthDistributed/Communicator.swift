@@ -1,22 +1,24 @@
 import CMPI
 import Foundation
-import PlinthTensor
 
 /// The processes of one data-parallel run, joined by Open MPI.
 ///
 /// A process started by `mpirun` (which sets `OMPI_COMM_WORLD_SIZE`) joins
 /// the run on the first call to ``world()``; any other process gets nil and
 /// never touches MPI, so single-process runs need no launcher. Collectives
-/// block until every rank has called them, in the same order on every rank.
-/// Call them from the thread that first called ``world()`` (MPI's
-/// "funneled" threading), and ``finalize()`` once before the process exits.
-public final class Communicator: Sendable {
+/// block until every rank has called them, in the same order on every rank
+/// (per communicator: a ``duplicate()`` has its own order). Call them from
+/// the thread that first called ``world()`` (MPI's "funneled" threading).
+/// ``finalize()`` ends MPI; a process that exits without it finalizes at exit.
+public final class Communicator: @unchecked Sendable {
     /// This process's rank, 0 ..< size; rank 0 writes logs and checkpoints.
     public let rank: Int
     public let size: Int
     public var isRoot: Bool { rank == 0 }
+    let comm: MPI_Comm?
 
-    private init(rank: Int, size: Int) {
+    private init(comm: MPI_Comm?, rank: Int, size: Int) {
+        self.comm = comm
         self.rank = rank
         self.size = size
     }
@@ -40,7 +42,9 @@ public final class Communicator: Sendable {
         var rank: Int32 = 0, size: Int32 = 0
         try check(MPI_Comm_rank(cmpi_comm_world(), &rank), "MPI_Comm_rank")
         try check(MPI_Comm_size(cmpi_comm_world(), &size), "MPI_Comm_size")
-        return Communicator(rank: Int(rank), size: Int(size))
+        // mpirun counts a rank that exits without finalizing as failed.
+        atexit { finalizeOnce() }
+        return Communicator(comm: cmpi_comm_world(), rank: Int(rank), size: Int(size))
     }.mapError { $0 as? MPIError ?? MPIError(String(describing: $0)) }
 
     /// Whether `environment` is that of a process started by Open MPI's mpirun.
@@ -55,51 +59,156 @@ public final class Communicator: Sendable {
         return false
     }
 
+    /// The same ranks with a separate order of collectives, so that
+    /// non-blocking reductions on one cannot be mismatched with the other's
+    /// calls. Collective: every rank calls it.
+    public func duplicate() throws -> Communicator {
+        var copy = cmpi_comm_null()
+        try check(MPI_Comm_dup(comm, &copy), "MPI_Comm_dup")
+        return Communicator(comm: copy, rank: rank, size: size)
+    }
+
     /// Waits until every rank has called it.
     public func barrier() throws {
-        try check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier")
+        try check(MPI_Barrier(comm), "MPI_Barrier")
     }
 
     /// Overwrites `buffer` on every rank with `root`'s.
-    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int = 0) throws {
-        try check(MPI_Bcast(buffer.baseAddress, try count(buffer.count), cmpi_float(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+    public func broadcast<T: MPIElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
+        try check(MPI_Bcast(buffer.baseAddress, try count(buffer.count), T.mpiType, Int32(root), comm), "MPI_Bcast")
     }
 
     /// Replaces `buffer` on every rank with the element-wise sum over ranks.
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, try count(buffer.count), cmpi_float(), cmpi_sum(),
-                                cmpi_comm_world()), "MPI_Allreduce")
+    public func allReduceSum<T: MPIElement>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
+        try check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, try count(buffer.count), T.mpiType, cmpi_sum(), comm),
+                  "MPI_Allreduce")
+    }
+
+    /// Starts replacing `buffer` with the element-wise sum over ranks and
+    /// returns at once. `buffer` must stay allocated and untouched until the
+    /// reduction ``PendingReduction/wait()``s or tests complete.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        let pending = PendingReduction()
+        try check(MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, try count(buffer.count), Float.mpiType, cmpi_sum(), comm,
+                                 &pending.request), "MPI_Iallreduce")
+        return pending
     }
 
     /// Every rank's `send` (the same count on each), concatenated in rank order
-    /// into `receive`, which holds `size * send.count` floats.
-    public func allGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws {
+    /// into `receive`, which holds `size * send.count` elements.
+    public func allGather<T: MPIElement>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>) throws {
         precondition(receive.count == send.count * size,
-                     "Communicator.allGather: \(receive.count) floats to receive \(size) x \(send.count)")
+                     "Communicator.allGather: \(receive.count) elements to receive \(size) x \(send.count)")
         let n = try count(send.count)
-        try check(MPI_Allgather(send.baseAddress, n, cmpi_float(), receive.baseAddress, n, cmpi_float(), cmpi_comm_world()),
-                  "MPI_Allgather")
+        try check(MPI_Allgather(send.baseAddress, n, T.mpiType, receive.baseAddress, n, T.mpiType, comm), "MPI_Allgather")
     }
 
-    /// Ends this process's part in the run; no collective may follow.
+    /// Every rank's `value`, in rank order.
+    public func allGather(_ value: Int) throws -> [Int] {
+        var mine = Int64(value)
+        var all = [Int64](repeating: 0, count: size)
+        try withUnsafePointer(to: &mine) { m in
+            try all.withUnsafeMutableBufferPointer { try allGather(UnsafeBufferPointer(start: m, count: 1), into: $0) }
+        }
+        return all.map { Int($0) }
+    }
+
+    /// Every rank's `send`, of `counts[rank]` elements, concatenated in rank
+    /// order into `receive`, which holds `counts.reduce(0, +)` elements.
+    public func allGather<T: MPIElement>(_ send: UnsafeBufferPointer<T>, counts: [Int],
+                                         into receive: UnsafeMutableBufferPointer<T>) throws {
+        precondition(counts.count == size && counts[rank] == send.count && receive.count == counts.reduce(0, +),
+                     "Communicator.allGather: counts \(counts) do not match \(send.count) sent, \(receive.count) received")
+        let (sizes, offsets) = try layout(counts)
+        try check(MPI_Allgatherv(send.baseAddress, sizes[rank], T.mpiType, receive.baseAddress, sizes, offsets, T.mpiType, comm),
+                  "MPI_Allgatherv")
+    }
+
+    /// The element-wise sum over ranks of `send` (laid out as `counts`, in rank
+    /// order), of which this rank receives its own part: `counts[rank]` elements.
+    public func reduceScatterSum<T: MPIElement>(_ send: UnsafeBufferPointer<T>, counts: [Int],
+                                                into receive: UnsafeMutableBufferPointer<T>) throws {
+        precondition(counts.count == size && counts[rank] == receive.count && send.count == counts.reduce(0, +),
+                     "Communicator.reduceScatterSum: counts \(counts) do not match \(send.count) sent, \(receive.count) received")
+        let (sizes, _) = try layout(counts)
+        try check(MPI_Reduce_scatter(send.baseAddress, receive.baseAddress, sizes, T.mpiType, cmpi_sum(), comm),
+                  "MPI_Reduce_scatter")
+    }
+
+    /// Ends every rank of the run at once with exit status `code`: what a rank
+    /// does after an error its peers cannot know of, instead of leaving them
+    /// waiting in a collective.
+    public func abort(code: Int32) -> Never {
+        MPI_Abort(cmpi_comm_world(), code)
+        exit(code)
+    }
+
+    /// Ends this process's part in the run; no collective may follow. Later calls do nothing.
     public func finalize() throws {
-        try check(MPI_Finalize(), "MPI_Finalize")
+        try check(finalizeOnce(), "MPI_Finalize")
     }
 
     /// MPI counts are Int32.
     private func count(_ n: Int) throws -> Int32 {
-        guard let n = Int32(exactly: n) else { throw MPIError("a buffer of \(n) floats is larger than MPI's count limit (\(Int32.max)); send it in parts") }
+        guard let n = Int32(exactly: n) else { throw MPIError("a buffer of \(n) elements is larger than MPI's count limit (\(Int32.max)); send it in parts") }
         return n
+    }
+
+    /// MPI's per-rank counts and displacements.
+    private func layout(_ counts: [Int]) throws -> (counts: [Int32], offsets: [Int32]) {
+        let sizes = try counts.map(count)
+        let offsets = try counts.indices.map { try count(counts[..<$0].reduce(0, +)) }
+        _ = try count(counts.reduce(0, +))
+        return (sizes, offsets)
     }
 }
 
+/// A non-blocking reduction in flight (``Communicator/startAllReduceSum(_:)``).
+public final class PendingReduction {
+    var request = cmpi_request_null()
+
+    /// Whether it has finished; each call also lets MPI make progress on it.
+    public func test() throws -> Bool {
+        guard request != cmpi_request_null() else { return true }
+        var done: Int32 = 0
+        try check(MPI_Test(&request, &done, cmpi_status_ignore()), "MPI_Test")
+        return done != 0
+    }
+
+    /// Blocks until it has finished.
+    public func wait() throws {
+        guard request != cmpi_request_null() else { return }
+        try check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+    }
+}
+
+/// Element types the collectives carry.
+public protocol MPIElement {
+    static var mpiType: MPI_Datatype { get }
+}
+
+extension Float: MPIElement { public static var mpiType: MPI_Datatype { cmpi_float() } }
+extension Double: MPIElement { public static var mpiType: MPI_Datatype { cmpi_double() } }
+extension Int32: MPIElement { public static var mpiType: MPI_Datatype { cmpi_int32() } }
+extension Int64: MPIElement { public static var mpiType: MPI_Datatype { cmpi_int64() } }
+extension UInt64: MPIElement { public static var mpiType: MPI_Datatype { cmpi_uint64() } }
+extension UInt8: MPIElement { public static var mpiType: MPI_Datatype { cmpi_uint8() } }
+
+/// MPI_Finalize unless MPI has been finalized already.
+@discardableResult
+private func finalizeOnce() -> Int32 {
+    var finalized: Int32 = 0
+    MPI_Finalized(&finalized)
+    return finalized != 0 ? MPI_SUCCESS : MPI_Finalize()
+}
+
 /// `code` as a thrown ``MPIError`` naming `function`, unless it is MPI_SUCCESS.
-private func check(_ code: Int32, _ function: String) throws {
+func check(_ code: Int32, _ function: String) throws {
     guard code != MPI_SUCCESS else { return }
     var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
     var length: Int32 = 0
     MPI_Error_string(code, &text, &length)
-    throw MPIError("\(function) failed (code \(code)): \(String(cString: text))")
+    throw MPIError("\(function) failed (code \(code)): \(String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))")
 }
 
 /// A failed MPI call, or a process that cannot join a run.

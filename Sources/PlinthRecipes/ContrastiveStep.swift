@@ -1,4 +1,5 @@
 import PlinthData
+import PlinthDistributed
 import PlinthModels
 import PlinthNN
 import PlinthObjectives
@@ -29,14 +30,18 @@ extension MultimodalModel {
 /// have it; a pair with fewer than two such rows is left out of the step.
 ///
 /// With `lockedText`, the text features come from that cache (a frozen tower).
+/// With `gather`, in a data-parallel run, the loss covers every rank's rows
+/// (see ``ContrastiveGather``).
 public struct ContrastiveStep {
     public let pairs: [ObjectiveSection.Pair]
     public let fields: [Field]
     public let lockedText: LockedTextCache?
+    public let gather: ContrastiveGather?
 
-    public init(pairs: [ObjectiveSection.Pair], lockedText: LockedTextCache? = nil) {
+    public init(pairs: [ObjectiveSection.Pair], lockedText: LockedTextCache? = nil, gather: ContrastiveGather? = nil) {
         self.pairs = pairs
         self.lockedText = lockedText
+        self.gather = gather
         fields = Field.allCases.filter { f in pairs.contains { $0.a == f || $0.b == f } }
     }
 
@@ -53,8 +58,9 @@ public struct ContrastiveStep {
         var rows: [Int]?
     }
 
-    /// Runs forward and backward; returns the loss of the whole batch.
-    public func callAsFunction(_ model: MultimodalModel, _ microBatches: [Batch]) -> Float {
+    /// Runs forward and backward; returns the loss of the whole batch (in a
+    /// data-parallel run, this rank's part: the mean over ranks is the global batch's).
+    public func callAsFunction(_ model: MultimodalModel, _ microBatches: [Batch]) throws -> Float {
         let offsets = microBatches.indices.map { m in microBatches[..<m].reduce(0) { $0 + $1.count } }
         func features(_ field: Field, _ parts: [Tensor?]) -> Features {
             let present = parts.compactMap { $0 }
@@ -67,9 +73,8 @@ public struct ContrastiveStep {
         }
         if microBatches.count == 1 {
             let all = Dictionary(uniqueKeysWithValues: fields.map { ($0, features($0, [embed(model, $0, microBatches[0])])) })
-            guard let loss = total(all, logitScale: model.logitScale) else { return .nan }
-            loss.backward()
-            return loss.item()
+            return try backward(all, rows: offsets.last! + microBatches.last!.count, logitScale: model.logitScale,
+                                width: model.config.embedDim)
         }
         let cached = withNoGrad { microBatches.map { mb in fields.map { embed(model, $0, mb) } } }
         var value: Float = .nan
@@ -79,16 +84,30 @@ public struct ContrastiveStep {
                 let live = embed(model, field, mb)                                      // [b, E]
                 all[field] = features(field, cached.indices.map { $0 == m ? live : cached[$0][f] })   // [B, E]
             }
-            guard let loss = total(all, logitScale: m == 0 ? model.logitScale : model.logitScale.detach()) else { continue }
-            loss.backward()
-            if m == 0 { value = loss.item() }
+            let loss = try backward(all, rows: offsets.last! + microBatches.last!.count,
+                                    logitScale: m == 0 ? model.logitScale : model.logitScale.detach(), width: model.config.embedDim)
+            if m == 0 { value = loss }
         }
         return value
     }
 
-    /// Σ weight · InfoNCE over the pairs, each on the rows both of its fields cover.
-    func total(_ features: [Field: Features], logitScale: Tensor) -> Tensor? {
-        var sum: Tensor?
+    /// Computes the loss on one set of batch features ([rows, E] per field) and
+    /// back-propagates it; nan when no pair has two rows.
+    func backward(_ features: [Field: Features], rows: Int, logitScale: Tensor, width: Int) throws -> Float {
+        if let gather { return try gather.backward(self, features, rows: rows, logitScale: logitScale, width: width) }
+        guard let loss = total(features, logitScale: logitScale).loss else { return .nan }
+        loss.backward()
+        return loss.item()
+    }
+
+    /// Σ weight · InfoNCE over the pairs, each on the rows both of its fields
+    /// cover; nil when no pair has two. With `anchors` (open_clip's local loss),
+    /// only the rows in that range are anchors, and a pair's term is scaled by
+    /// `ranks` · anchors / rows, so that the mean over ranks is the full loss.
+    /// `counted`: the pairs with two rows (with anchors, the loss is nil too when this rank has none).
+    func total(_ features: [Field: Features], logitScale: Tensor, anchors: Range<Int>? = nil,
+               ranks: Int = 1) -> (loss: Tensor?, counted: Int) {
+        var sum: Tensor?, counted = 0
         for pair in pairs {
             guard var a = features[pair.a]?.tensor, var b = features[pair.b]?.tensor else { continue }
             let rowsA = features[pair.a]!.rows, rowsB = features[pair.b]!.rows
@@ -96,9 +115,19 @@ public struct ContrastiveStep {
             if let rows = rowsA { b = rowsB == nil ? b.indexSelect(dim: 0, indices: rows) : b }
             if let rows = rowsB { a = rowsA == nil ? a.indexSelect(dim: 0, indices: rows) : a }
             guard a.shape[0] >= 2 else { continue }
-            let loss = contrastiveLoss(a, b, logitScale: logitScale) * pair.weight
+            counted += 1
+            var loss: Tensor
+            if let anchors {
+                let ids = rowsA ?? rowsB ?? Array(0..<a.shape[0])         // the batch row of each pair row
+                let local = ids.indices.filter { anchors.contains(ids[$0]) }
+                guard !local.isEmpty else { continue }
+                loss = contrastiveLoss(a, b, logitScale: logitScale, rows: local) * (Float(ranks * local.count) / Float(ids.count))
+            } else {
+                loss = contrastiveLoss(a, b, logitScale: logitScale)
+            }
+            loss = loss * pair.weight
             sum = sum.map { $0 + loss } ?? loss
         }
-        return sum
+        return (sum, counted)
     }
 }

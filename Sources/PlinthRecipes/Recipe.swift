@@ -20,7 +20,8 @@ import Yams
 /// Optional: `init` (start parts from a pretrained file, possibly locked),
 /// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`)
 /// `caption` (train a caption head, with or without contrastive pairs; see `CaptionSection`)
-/// and `diffusion` (train an image denoiser, likewise; see `DiffusionSection`).
+/// `diffusion` (train an image denoiser, likewise; see `DiffusionSection`)
+/// and `distributed` (data-parallel settings; see `DistributedSection`).
 public struct Recipe: Codable, Sendable {
     public var name: String
     public var description: String?
@@ -34,10 +35,11 @@ public struct Recipe: Codable, Sendable {
     public var caption: CaptionSection?
     public var diffusion: DiffusionSection?
     public var train: TrainSection
+    public var distributed: DistributedSection
     public var eval: EvalSection
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, model, initialization = "init", lora, data, objective, caption, diffusion, train, eval
+        case name, description, model, initialization = "init", lora, data, objective, caption, diffusion, train, distributed, eval
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +55,7 @@ public struct Recipe: Codable, Sendable {
         caption = try c.decodeIfPresent(CaptionSection.self, forKey: .caption)
         diffusion = try c.decodeIfPresent(DiffusionSection.self, forKey: .diffusion)
         train = try c.decode(TrainSection.self, forKey: .train)
+        distributed = try c.decodeIfPresent(DistributedSection.self, forKey: .distributed) ?? DistributedSection()
         eval = try c.decodeIfPresent(EvalSection.self, forKey: .eval) ?? EvalSection()
     }
 
@@ -127,6 +130,7 @@ public struct Recipe: Codable, Sendable {
         }
         try check(train.batchSize > 0 && train.batchSize % train.accumulation == 0, "train.batch_size",
                   "\(train.batchSize) must be a positive multiple of train.accumulation \(train.accumulation)")
+        try check(distributed.bucketMB > 0, "distributed.bucket_mb", "must be positive")
         try check((train.epochs ?? 0) > 0 || (train.steps ?? 0) > 0, "train.epochs", "give train.epochs or train.steps")
         try check(train.warmupSteps >= 0, "train.warmup_steps", "must be >= 0")
         if let z = eval.zeroShot {

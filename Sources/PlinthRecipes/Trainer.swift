@@ -1,6 +1,7 @@
 import Foundation
 import PlinthAdapters
 import PlinthData
+import PlinthDistributed
 import PlinthModalities
 import PlinthModels
 import PlinthNN
@@ -17,18 +18,33 @@ import PlinthObjectives
 /// trains only the adapters, saves them as `final/lora.safetensors`, and
 /// writes the final model with them merged. A caption head is saved in the
 /// model file under `caption.*`, a denoiser's EMA weights under `diffusion.*`.
+///
+/// Data parallel, with a `communicator` (N ranks, started by mpirun): rank 0's
+/// initial or resumed state (weights, optimizer moments, step) is broadcast;
+/// each rank loads its own disjoint 1/N of every batch (`Shard`); gradients
+/// are averaged by `GradientReducer`, its buckets started during the step's
+/// last backward pass when `train.accumulation` is 1 (after it otherwise);
+/// a contrastive loss gathers every rank's features (`ContrastiveGather`).
+/// Only rank 0 touches the run directory, so checkpoints hold one copy of the
+/// state and a run resumes with any N that divides the batch. With the same
+/// global batch, N ranks follow the single-process trajectory (up to float
+/// summation order), except for random draws inside a step (dropout, noise),
+/// which each rank makes from its own stream.
 public final class Trainer {
     public let recipe: Recipe
     public let recipeText: String
     public let run: RunDirectory
     public let dataDirectory: URL
+    public let communicator: Communicator?
 
+    /// Every rank of a data-parallel run creates one; only rank 0 creates the run directory.
     public init(recipe: Recipe, recipeText: String, output: URL, dataDirectory: URL = Datasets.defaultDirectory,
-                resume: Bool) throws {
+                resume: Bool, communicator: Communicator? = nil) throws {
         self.recipe = recipe
         self.recipeText = recipeText
         self.dataDirectory = dataDirectory
-        run = try RunDirectory(output, resuming: resume)
+        self.communicator = communicator
+        run = communicator?.isRoot == false ? RunDirectory(url: output) : try RunDirectory(output, resuming: resume)
     }
 
     /// What a finished (or interrupted) run reports.
@@ -48,11 +64,17 @@ public final class Trainer {
     public func train(stoppingAfter stop: Int? = nil) throws -> Summary {
         let started = Date()
         let t = recipe.train
+        let world = communicator, ranks = communicator?.size ?? 1, isRoot = communicator?.isRoot ?? true
+        guard t.batchSize % (ranks * t.accumulation) == 0 else {
+            throw RecipeError(file: recipe.name, field: "train.batch_size",
+                              message: "\(t.batchSize) does not split over \(ranks) ranks x \(t.accumulation) micro-batches; use a multiple of \(ranks * t.accumulation)")
+        }
         let inputs = try ModelInputs(recipe: recipe)
         let records = try recipe.records(split: .train, fields: recipe.requiredFields, dataDirectory: dataDirectory,
                                          limit: recipe.data.limit)
         let loader = try DataLoader(records: records, fields: recipe.trainingFields, optional: recipe.data.optionalFields,
                                     preprocessing: inputs.preprocessing(training: true, augment: recipe.data.augment), batchSize: t.batchSize,
+                                    shard: Shard(rank: world?.rank ?? 0, count: ranks),
                                     shuffle: true, dropLast: true, seed: t.seed, workers: t.workers, prefetch: 2)
         guard loader.batchesPerEpoch > 0 else {
             throw RecipeError(file: recipe.name, field: "train.batch_size",
@@ -89,25 +111,40 @@ public final class Trainer {
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
                                             total: totalSteps)
         var step = 0
-        if let latest = try run.latestCheckpoint() {
+        if isRoot, let latest = try run.latestCheckpoint() {
             step = try TrainingCheckpoint.load(from: latest, model: state, optimizer: optimizer, generator: generator).step
-        } else {
+        } else if isRoot {
             try run.writeRecipe(recipeText)
         }
-        let log = try MetricsLog(url: run.metricsURL, truncatingAfter: step)
-        let progress = ProgressBar(total: totalSteps, start: step)
+        let reducer = try world.map { world in
+            step = try world.synchronize(state: state, optimizer: optimizer, generator: generator, step: step)
+            let trainable = Set(optimizer.parameters.map(ObjectIdentifier.init))
+            return try GradientReducer(parameters: state.parameters().filter { trainable.contains(ObjectIdentifier($0)) },
+                                       communicator: world, bucketBytes: recipe.distributed.bucketBytes)
+        }
+        let log = isRoot ? try MetricsLog(url: run.metricsURL, truncatingAfter: step) : nil
+        let progress = isRoot ? ProgressBar(total: totalSteps, start: step) : nil
         Interrupt.install()
         defer { Interrupt.uninstall() }
 
         func checkpoint() throws {
+            guard isRoot else { return }
             try run.saveCheckpoint(step: step, keepLast: t.keepCheckpoints) { url in
                 try TrainingCheckpoint.save(to: url, model: state, optimizer: optimizer, step: step,
                                             generator: generator, config: recipeText)
             }
         }
 
-        let contrastive = recipe.objective.pairs.isEmpty ? nil : ContrastiveStep(pairs: recipe.objective.pairs, lockedText: lockedText)
-        let microBatch = t.batchSize / t.accumulation
+        let gather = world.map { ContrastiveGather(communicator: $0, localLoss: recipe.distributed.localLoss,
+                                                   withGradient: recipe.distributed.gatherWithGrad) }
+        let contrastive = recipe.objective.pairs.isEmpty ? nil
+            : ContrastiveStep(pairs: recipe.objective.pairs, lockedText: lockedText, gather: gather)
+        let microBatch = t.batchSize / ranks / t.accumulation
+        /// Runs an objective, the step's last one when `last`: its backward pass then starts the gradient buckets.
+        func objective<R>(last: Bool, _ body: () throws -> R) rethrows -> R {
+            guard let reducer, last, t.accumulation == 1 else { return try body() }
+            return try Autograd.withLeafGradientHook(reducer.gradientReady, body)
+        }
         var lastLoss: Float = .nan
         model.train()
         training: while step < totalSteps {
@@ -117,9 +154,21 @@ public final class Trainer {
                 schedule.apply(to: optimizer)
                 optimizer.zeroGrad()
                 let parts = (0..<t.accumulation).map { batch.slice($0 * microBatch..<($0 + 1) * microBatch) }
-                let contrastiveLoss = contrastive.map { $0(model, parts) }
-                let captionLoss = try captioning.map { try $0(model, parts) }
-                let diffusionLoss = diffusing.map { $0(model, parts) }
+                var contrastiveLoss = try contrastive.map { c in
+                    try objective(last: captioning == nil && diffusing == nil) { try c(model, parts) }
+                }
+                var captionLoss = try captioning.map { c in try objective(last: diffusing == nil) { try c(model, parts) } }
+                var diffusionLoss = diffusing.map { d in objective(last: true) { d(model, parts) } }
+                var stopping = Interrupt.isRequested || step + 1 == stop
+                if let world, let reducer {
+                    try reducer.finish()
+                    // Every rank logs the global means, and stops at the same step.
+                    let means = try world.mean([contrastiveLoss ?? 0, captionLoss ?? 0, diffusionLoss ?? 0, stopping ? 1 : 0])
+                    contrastiveLoss = contrastiveLoss.map { _ in means[0] }
+                    captionLoss = captionLoss.map { _ in means[1] }
+                    diffusionLoss = diffusionLoss.map { _ in means[2] }
+                    stopping = means[3] > 0
+                }
                 lastLoss = (contrastiveLoss ?? 0) + (captionLoss ?? 0) * (recipe.caption?.weight ?? 0)
                     + (diffusionLoss ?? 0) * (recipe.diffusion?.weight ?? 0)
                 guard lastLoss.isFinite else {
@@ -134,25 +183,25 @@ public final class Trainer {
                 let scale = Foundation.exp(model.logitScale.item())
                 var fields = [("loss", String(format: "%.4f", lastLoss))]
                 if contrastive != nil { fields.append(("scale", String(format: "%.1f", scale))) }
-                progress.update(step: step, items: t.batchSize, fields: fields)
+                progress?.update(step: step, items: t.batchSize, fields: fields)
                 var entry: [(String, MetricValue)] = [
                     ("step", .int(step)), ("epoch", .int(epoch)), ("loss", .number(lastLoss)),
                     ("logit_scale", .number(scale)), ("lr", .number(optimizer.learningRate)),
-                    ("items_per_s", progress.itemsPerSecond.map { .number($0) } ?? .null),
+                    ("items_per_s", progress?.itemsPerSecond.map { .number($0) } ?? .null),
                 ]
                 if let captionLoss { entry.append(("caption_loss", .number(captionLoss))) }
                 if let diffusionLoss { entry.append(("diffusion_loss", .number(diffusionLoss))) }
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
-                try log.append(entry)
-                if Interrupt.isRequested || step == stop { break training }
+                try log?.append(entry)
+                if stopping { break training }
                 if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
             }
         }
-        progress.finish()
+        progress?.finish()
         try checkpoint()
         let interrupted = step < totalSteps
         var modelURL: URL?
-        if !interrupted {
+        if !interrupted && isRoot {
             var source = "plinth train, \(step) steps"
             if let adapters {
                 let url = run.finalModelURL.deletingLastPathComponent().appendingPathComponent("lora.safetensors")
@@ -198,5 +247,19 @@ final class TrainingState: Module {
             + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
             + (caption.map { [("caption", .module($0))] } ?? [])
             + (diffusion.map { [("diffusion", .module($0.denoiser)), ("diffusion_ema", .module($0.ema))] } ?? [])
+    }
+}
+
+extension Communicator {
+    /// Starts every rank from rank 0's `state` (module tensors, optimizer
+    /// state) and `step`, returned; rank r > 0 then draws from its own random
+    /// stream, derived from rank 0's. Collective.
+    fileprivate func synchronize(state: any Module, optimizer: any Optimizer, generator: RandomGenerator, step: Int) throws -> Int {
+        for (_, t) in state.stateDict().sorted(by: { $0.key < $1.key }) { try broadcast(t) }
+        try optimizer.load(stateDict: broadcast(isRoot ? optimizer.stateDict() : [:]))
+        var shared = [UInt64(step)] + generator.state
+        try shared.withUnsafeMutableBufferPointer { try broadcast($0) }
+        if !isRoot { generator.seed(shared[1] &+ UInt64(rank) &* 0x9E37_79B9_7F4A_7C15) }
+        return Int(shared[0])
     }
 }

@@ -20,6 +20,22 @@ public enum Autograd {
 
     /// Whether operations are currently recorded.
     public static var isEnabled: Bool { recording }
+
+    /// Called by `backward()` on each leaf right after the pass has added its
+    /// last contribution to the leaf's `grad` (once per leaf per pass).
+    @TaskLocal static var leafHook: LeafHook?
+
+    final class LeafHook: @unchecked Sendable {
+        let call: (Tensor) -> Void
+        init(_ call: @escaping (Tensor) -> Void) { self.call = call }
+    }
+
+    /// Runs `body` with `hook` called on every leaf whose gradient a `backward()`
+    /// inside it has finished: the point where a data-parallel trainer can start
+    /// reducing that gradient while the pass goes on.
+    public static func withLeafGradientHook<R>(_ hook: @escaping (Tensor) -> Void, _ body: () throws -> R) rethrows -> R {
+        try $leafHook.withValue(LeafHook(hook), operation: body)
+    }
 }
 
 /// Runs `body` without recording operations (inference, optimizer updates).
@@ -57,12 +73,14 @@ extension Tensor {
             precondition(g.shape == shape, "backward(): gradient shape \(g.shape) != tensor shape \(shape)")
         }
         let order = topologicalOrder()
+        let hook = Autograd.leafHook
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient?.contiguousData() ?? .ones(shape)]
         withNoGrad {
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 guard let node = t.node else {
                     t.accumulateGrad(g)
+                    hook?.call(t)
                     continue
                 }
                 guard let backward = node.backward else {

@@ -9,6 +9,11 @@ struct Train: ParsableCommand {
             Writes checkpoints, metrics.jsonl and the final model to the output directory \
             (default: $PLINTH_RUNS or ~/.cache/plinth/runs, then the recipe's name). Ctrl-C stops \
             after the current step with a checkpoint; --resume continues from the latest one.
+
+            Data parallel: `mpirun -np N plinth train RECIPE` trains on N processes, each on 1/N \
+            of every batch (train.batch_size must divide by N x train.accumulation). Rank 0 writes \
+            the run directory, logs and evaluates; a run resumes with any such N. Give each rank \
+            its share of the cores with PLINTH_NUM_THREADS (mpirun -x PLINTH_NUM_THREADS=...).
             """)
 
     @Argument(help: "The recipe YAML file.") var recipe: String
@@ -20,14 +25,36 @@ struct Train: ParsableCommand {
     @Flag(help: "Skip the evaluation after training.") var noEval = false
 
     func run() throws {
+        let world = try Communicator.world()
+        do {
+            try train(on: world)
+        } catch let error where world != nil {
+            // The other ranks cannot see this error: end them rather than leave them waiting.
+            let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            FileHandle.standardError.write(Data("Error (rank \(world!.rank) of \(world!.size)): \(message)\n".utf8))
+            world!.abort(code: 1)
+        }
+        try world?.finalize()
+    }
+
+    /// Trains (on this rank of `world`, if given) and, on rank 0, evaluates.
+    private func train(on world: Communicator?) throws {
+        let isRoot = world?.isRoot ?? true
         var (recipe, text) = try Recipe.load(contentsOf: URL(fileURLWithPath: self.recipe))
         if let steps { recipe.train.steps = steps }
         let output = out.map { URL(fileURLWithPath: $0) } ?? Assets.runsDirectory.appendingPathComponent(recipe.name)
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
-        try prepareDataset(recipe.data.dataset, in: dataDirectory)
-        print("run: \(output.path)")
+        // Rank 0 builds a missing manifest first; the others then find it (or, on other machines, build their own).
+        if isRoot { try prepareDataset(recipe.data.dataset, in: dataDirectory) }
+        try world?.barrier()
+        if !isRoot { try prepareDataset(recipe.data.dataset, in: dataDirectory) }
         let trainer = try Trainer(recipe: recipe, recipeText: text, output: output, dataDirectory: dataDirectory,
-                                  resume: resume)
+                                  resume: resume, communicator: world)
+        guard isRoot else {
+            _ = try trainer.train()
+            return
+        }
+        print("run: \(output.path)" + (world.map { " (\($0.size) ranks)" } ?? ""))
         let summary = try trainer.train()
         let minutes = String(format: "%.1f", summary.seconds / 60)
         guard let model = summary.model else {

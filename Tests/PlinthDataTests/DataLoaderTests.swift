@@ -75,6 +75,27 @@ final class DataLoaderTests: XCTestCase {
         XCTAssertEqual(try collect(serial, epoch: 1, from: 2).map(Snapshot.init), Array(full[2...]))
     }
 
+    /// Shards are disjoint slices of every batch, augmentation included, whatever the rank.
+    func testShardsSplitEachBatch() throws {
+        let records = try idxRecords(in: try temporaryDirectory(), count: 23)
+        func batches(_ shard: Shard) throws -> [Snapshot] {
+            let loader = try DataLoader(records: records, fields: [.image, .text], preprocessing: augmented, batchSize: 6,
+                                        shard: shard, dropLast: true, seed: 4, workers: 1)
+            XCTAssertEqual(loader.batchesPerEpoch, 3)
+            return try collect(loader, epoch: 1).map(Snapshot.init)
+        }
+        let whole = try batches(.whole)
+        let parts = try (0..<3).map { try batches(Shard(rank: $0, count: 3)) }
+        for (b, batch) in whole.enumerated() {
+            XCTAssertEqual(parts.map { $0[b].ids.count }, [2, 2, 2])
+            XCTAssertEqual(parts.flatMap { $0[b].ids }, batch.ids)
+            XCTAssertEqual(parts.flatMap { $0[b].image }, batch.image)
+            XCTAssertEqual(parts.flatMap { $0[b].captions }, batch.captions)
+        }
+        XCTAssertThrowsError(try DataLoader(records: records, fields: [.text], batchSize: 6, shard: Shard(rank: 0, count: 4),
+                                            dropLast: true)) { XCTAssertTrue("\($0)".contains("does not split evenly over 4 ranks"), "\($0)") }
+    }
+
     func testStoppingEarlyReleasesTheWorkers() throws {
         let records = try idxRecords(in: try temporaryDirectory(), count: 200)
         let loader = try DataLoader(records: records, fields: [.image, .text], preprocessing: augmented,

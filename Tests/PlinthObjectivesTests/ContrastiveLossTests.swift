@@ -45,6 +45,22 @@ final class ContrastiveLossTests: XCTestCase {
         XCTAssertTrue(result.passed, "\(result)")
     }
 
+    func testLocalRowsAverageToTheFullLoss() {
+        let a = Tensor.randn([6, 8], generator: generator), b = Tensor.randn([6, 8], generator: generator)
+        let s = Tensor(scalar: 2)
+        let full = contrastiveLoss(a, b, logitScale: s).item()
+        XCTAssertEqual(contrastiveLoss(a, b, logitScale: s, rows: Array(0..<6)).item(), full, accuracy: 1e-5)
+        // Two "ranks" with three anchor rows each, as the local loss splits a gathered batch.
+        let halves = contrastiveLoss(a, b, logitScale: s, rows: [0, 1, 2]).item() + contrastiveLoss(a, b, logitScale: s, rows: [3, 4, 5]).item()
+        XCTAssertEqual(halves / 2, full, accuracy: 1e-5)
+    }
+
+    func testLocalRowsGradientCheck() {
+        let a = Tensor.randn([5, 6], generator: generator), b = Tensor.randn([5, 6], generator: generator)
+        let result = gradientCheck([a, b, Tensor(scalar: 1.2)]) { contrastiveLoss($0[0], $0[1], logitScale: $0[2], rows: [3, 1]) }
+        XCTAssertTrue(result.passed, "\(result)")
+    }
+
     func testClampLogitScale() {
         let s = Tensor(scalar: 7)
         clampLogitScale(s)

@@ -32,8 +32,8 @@ final class ContrastiveStepTests: XCTestCase {
         let step = ContrastiveStep(pairs: [.init(a: .image, b: .text)])
         let b = batch(RandomGenerator(seed: 1))
         let (whole, split) = (try model(), try model())
-        let lossWhole = step(whole, [b])
-        let lossSplit = step(split, [b.slice(0..<4), b.slice(4..<8)])
+        let lossWhole = try step(whole, [b])
+        let lossSplit = try step(split, [b.slice(0..<4), b.slice(4..<8)])
         XCTAssertEqual(lossWhole, lossSplit, accuracy: 1e-5)
         let (gw, gs) = (gradients(whole), gradients(split))
         for (key, g) in gw {
@@ -55,6 +55,6 @@ final class ContrastiveStepTests: XCTestCase {
                                attentionMask: [Int](repeating: 1, count: 24), batch: 3, length: 8)
         b.image = sub
         b.rows[.image] = rows
-        XCTAssertEqual(step(partial, [b]), step(reference, [only]), accuracy: 1e-5)
+        XCTAssertEqual(try step(partial, [b]), try step(reference, [only]), accuracy: 1e-5)
     }
 }

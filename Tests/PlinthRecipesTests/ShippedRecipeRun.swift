@@ -1,4 +1,5 @@
 import Foundation
+import PlinthModels
 import PlinthRecipes
 import XCTest
 
@@ -22,6 +23,19 @@ class ShippedRecipeRun: XCTestCase {
         recipe.train.checkpointEvery = 2
         recipe.data.limit = records
         recipe.eval.limit = evalRecords
+        return (recipe, text)
+    }
+
+    /// The recipe with a width-32 model, `limit` records, `steps` steps.
+    func tiny(_ name: String, steps: Int, limit: Int = 64) throws -> (Recipe, String) {
+        var (recipe, text) = try self.recipe(name, steps: steps, records: limit, evalRecords: limit)
+        recipe.model.embedDim = 16
+        recipe.model.shared = SharedConfig(layers: 1, width: 32, heads: 2)
+        recipe.model.vision = recipe.model.vision.map { VisionConfig(imageSize: $0.imageSize, patchSize: 8, width: 32, layers: 0, heads: 2) }
+        recipe.model.audio = recipe.model.audio.map {
+            AudioConfig(melBins: $0.melBins, frames: $0.frames, patchSize: 16, patchStride: 16, width: 32, layers: 0, heads: 2)
+        }
+        recipe.model.text = recipe.model.text.map { TextConfig(vocabSize: $0.vocabSize, contextLength: $0.contextLength, width: 32, layers: 0, heads: 2) }
         return (recipe, text)
     }
 }

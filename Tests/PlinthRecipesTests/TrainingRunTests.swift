@@ -8,19 +8,6 @@ import XCTest
 /// Each shipped recipe, shrunk to a tiny model and a few steps, runs end to end
 /// on its real data (manifests are built in the default data directory on first use).
 final class TrainingRunTests: ShippedRecipeRun {
-    /// The recipe with a width-32 model, `limit` records, `steps` steps.
-    func tiny(_ name: String, steps: Int, limit: Int = 64) throws -> (Recipe, String) {
-        var (recipe, text) = try self.recipe(name, steps: steps, records: limit, evalRecords: limit)
-        recipe.model.embedDim = 16
-        recipe.model.shared = SharedConfig(layers: 1, width: 32, heads: 2)
-        recipe.model.vision = recipe.model.vision.map { VisionConfig(imageSize: $0.imageSize, patchSize: 8, width: 32, layers: 0, heads: 2) }
-        recipe.model.audio = recipe.model.audio.map {
-            AudioConfig(melBins: $0.melBins, frames: $0.frames, patchSize: 16, patchStride: 16, width: 32, layers: 0, heads: 2)
-        }
-        recipe.model.text = recipe.model.text.map { TextConfig(vocabSize: $0.vocabSize, contextLength: $0.contextLength, width: 32, layers: 0, heads: 2) }
-        return (recipe, text)
-    }
-
     func metricsSteps() throws -> [Int] {
         try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { line in
