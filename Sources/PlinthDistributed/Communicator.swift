@@ -15,6 +15,9 @@ public final class Communicator: @unchecked Sendable {
     public let rank: Int
     public let size: Int
     public var isRoot: Bool { rank == 0 }
+    /// Seconds this process has spent in blocking collectives on this
+    /// communicator, waiting for slower ranks included.
+    public private(set) var secondsInCollectives = 0.0
     let comm: MPI_Comm?
 
     private init(comm: MPI_Comm?, rank: Int, size: Int) {
@@ -70,18 +73,19 @@ public final class Communicator: @unchecked Sendable {
 
     /// Waits until every rank has called it.
     public func barrier() throws {
-        try check(MPI_Barrier(comm), "MPI_Barrier")
+        try timed("MPI_Barrier") { MPI_Barrier(comm) }
     }
 
     /// Overwrites `buffer` on every rank with `root`'s.
     public func broadcast<T: MPIElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
-        try check(MPI_Bcast(buffer.baseAddress, try count(buffer.count), T.mpiType, Int32(root), comm), "MPI_Bcast")
+        try timed("MPI_Bcast") { MPI_Bcast(buffer.baseAddress, try self.count(buffer.count), T.mpiType, Int32(root), comm) }
     }
 
     /// Replaces `buffer` on every rank with the element-wise sum over ranks.
     public func allReduceSum<T: MPIElement>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
-        try check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, try count(buffer.count), T.mpiType, cmpi_sum(), comm),
-                  "MPI_Allreduce")
+        try timed("MPI_Allreduce") {
+            MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, try self.count(buffer.count), T.mpiType, cmpi_sum(), comm)
+        }
     }
 
     /// Starts replacing `buffer` with the element-wise sum over ranks and
@@ -100,7 +104,7 @@ public final class Communicator: @unchecked Sendable {
         precondition(receive.count == send.count * size,
                      "Communicator.allGather: \(receive.count) elements to receive \(size) x \(send.count)")
         let n = try count(send.count)
-        try check(MPI_Allgather(send.baseAddress, n, T.mpiType, receive.baseAddress, n, T.mpiType, comm), "MPI_Allgather")
+        try timed("MPI_Allgather") { MPI_Allgather(send.baseAddress, n, T.mpiType, receive.baseAddress, n, T.mpiType, comm) }
     }
 
     /// Every rank's `value`, in rank order.
@@ -120,8 +124,9 @@ public final class Communicator: @unchecked Sendable {
         precondition(counts.count == size && counts[rank] == send.count && receive.count == counts.reduce(0, +),
                      "Communicator.allGather: counts \(counts) do not match \(send.count) sent, \(receive.count) received")
         let (sizes, offsets) = try layout(counts)
-        try check(MPI_Allgatherv(send.baseAddress, sizes[rank], T.mpiType, receive.baseAddress, sizes, offsets, T.mpiType, comm),
-                  "MPI_Allgatherv")
+        try timed("MPI_Allgatherv") {
+            MPI_Allgatherv(send.baseAddress, sizes[rank], T.mpiType, receive.baseAddress, sizes, offsets, T.mpiType, comm)
+        }
     }
 
     /// The element-wise sum over ranks of `send` (laid out as `counts`, in rank
@@ -131,8 +136,9 @@ public final class Communicator: @unchecked Sendable {
         precondition(counts.count == size && counts[rank] == receive.count && send.count == counts.reduce(0, +),
                      "Communicator.reduceScatterSum: counts \(counts) do not match \(send.count) sent, \(receive.count) received")
         let (sizes, _) = try layout(counts)
-        try check(MPI_Reduce_scatter(send.baseAddress, receive.baseAddress, sizes, T.mpiType, cmpi_sum(), comm),
-                  "MPI_Reduce_scatter")
+        try timed("MPI_Reduce_scatter") {
+            MPI_Reduce_scatter(send.baseAddress, receive.baseAddress, sizes, T.mpiType, cmpi_sum(), comm)
+        }
     }
 
     /// Ends every rank of the run at once with exit status `code`: what a rank
@@ -146,6 +152,14 @@ public final class Communicator: @unchecked Sendable {
     /// Ends this process's part in the run; no collective may follow. Later calls do nothing.
     public func finalize() throws {
         try check(finalizeOnce(), "MPI_Finalize")
+    }
+
+    /// Runs a blocking collective, adding its time to ``secondsInCollectives``.
+    private func timed(_ function: String, _ body: () throws -> Int32) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let code = try body()
+        secondsInCollectives += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try check(code, function)
     }
 
     /// MPI counts are Int32.

@@ -151,6 +151,7 @@ public final class Trainer {
             let epoch = step / loader.batchesPerEpoch
             let batches = loader.batches(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
             while step < totalSteps, let batch = try batches.next() {
+                let stepStart = DispatchTime.now().uptimeNanoseconds, collectivesBefore = world?.secondsInCollectives ?? 0
                 schedule.apply(to: optimizer)
                 optimizer.zeroGrad()
                 let parts = (0..<t.accumulation).map { batch.slice($0 * microBatch..<($0 + 1) * microBatch) }
@@ -192,6 +193,14 @@ public final class Trainer {
                 if let captionLoss { entry.append(("caption_loss", .number(captionLoss))) }
                 if let diffusionLoss { entry.append(("diffusion_loss", .number(diffusionLoss))) }
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
+                entry.append(("step_s", .number(Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9)))
+                if let world, let reducer {
+                    // Rank 0's time in collectives (waiting for the other ranks included), and the
+                    // part of it spent waiting for the gradient all-reduce after backward.
+                    let comm = world.secondsInCollectives - collectivesBefore + reducer.lastWaitSeconds
+                    entry.append(("comm_s", .number(comm)))
+                    entry.append(("allreduce_wait_s", .number(reducer.lastWaitSeconds)))
+                }
                 try log?.append(entry)
                 if stopping { break training }
                 if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
