@@ -19,6 +19,7 @@ grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/plinth-test.log
 echo "== data-parallel tests on two MPI ranks"
 mpi_tests=(PlinthDistributedTests.CommunicatorTests/testCollectivesAcrossRanks
            PlinthDistributedTests.GradientReducerTests/testBucketsAverageGradientsStartedDuringBackward
+           PlinthRecipesTests.ContrastiveGatherTests/testGradientsAgainstOneProcess
            PlinthRecipesTests.DataParallelRunTests/testRanksFollowOneProcess
            PlinthRecipesTests.DataParallelRunTests/testOptionalFieldsAcrossRanks
            PlinthRecipesTests.DataParallelRunTests/testResumeWithAnotherNumberOfRanks)

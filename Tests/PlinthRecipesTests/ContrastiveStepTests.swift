@@ -5,9 +5,10 @@ import PlinthNN
 import PlinthRecipes
 import XCTest
 
-final class ContrastiveStepTests: XCTestCase {
-    /// A batch of 8 random images and captions (no files needed).
-    func batch(_ g: RandomGenerator) -> Batch {
+/// A tiny image-text model and batch for contrastive steps (no files needed).
+enum TinyContrastive {
+    /// A batch of 8 random images and captions.
+    static func batch(_ g: RandomGenerator) -> Batch {
         var b = Batch(index: 0, records: (0..<8).map { ManifestRecord(id: "\($0)", split: .train) })
         b.image = .randn([8, 3, 16, 16], generator: g)
         let ids = (0..<8).flatMap { i in [48, 1 + i, 2 + i, 49] + [Int](repeating: 0, count: 4) }
@@ -15,13 +16,19 @@ final class ContrastiveStepTests: XCTestCase {
         return b
     }
 
-    func model() throws -> MultimodalModel {
+    static func model() throws -> MultimodalModel {
         try MultimodalModel(ModelConfig(
             embedDim: 8, shared: SharedConfig(layers: 1, width: 16, heads: 2),
             vision: VisionConfig(imageSize: 16, patchSize: 8, width: 16, layers: 0, heads: 2),
             text: TextConfig(vocabSize: 50, contextLength: 8, width: 16, layers: 0, heads: 2)),
             generator: RandomGenerator(seed: 5))
     }
+}
+
+final class ContrastiveStepTests: XCTestCase {
+    func batch(_ g: RandomGenerator) -> Batch { TinyContrastive.batch(g) }
+
+    func model() throws -> MultimodalModel { try TinyContrastive.model() }
 
     func gradients(_ m: MultimodalModel) -> [String: [Float]] {
         Dictionary(uniqueKeysWithValues: m.namedParameters().map { ($0.0, $0.1.grad?.toArray() ?? []) })
