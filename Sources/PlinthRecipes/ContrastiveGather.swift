@@ -41,16 +41,18 @@ public struct ContrastiveGather {
         for field in step.fields {
             let local = features[field]?.tensor                                                   // [n_rank, E]
             let (all, counts) = try communicator.allGatherRows(local?.detach(), trailing: [width])  // [Σ n_r, E]
-            // Each row's place in the global batch (rank r's rows are r*b ..< (r+1)*b).
-            let mine = local == nil ? [] : features[field]!.rows ?? Array(0..<rows)
-            var ids = [Int64](repeating: 0, count: counts.reduce(0, +))
-            try mine.map { Int64(rank * rows + $0) }.withUnsafeBufferPointer { send in
-                try ids.withUnsafeMutableBufferPointer { try communicator.allGather(send, counts: counts, into: $0) }
-            }
             guard let all else { continue }
             all.requiresGrad = true
             gathered.append((field, all, counts))
-            global[field] = .init(tensor: all, rows: ids.count == rows * ranks ? nil : ids.map { Int($0) })
+            // With every row present, row i of the gathered features is row i of the global batch;
+            // else each row's place there is gathered too (rank r's rows are r*b ..< (r+1)*b).
+            guard all.shape[0] < rows * ranks else { global[field] = .init(tensor: all); continue }
+            let mine = local == nil ? [] : features[field]!.rows ?? Array(0..<rows)
+            var ids = [Int64](repeating: 0, count: all.shape[0])
+            try mine.map { Int64(rank * rows + $0) }.withUnsafeBufferPointer { send in
+                try ids.withUnsafeMutableBufferPointer { try communicator.allGather(send, counts: counts, into: $0) }
+            }
+            global[field] = .init(tensor: all, rows: ids.map { Int($0) })
         }
         let anchors = localLoss ? rank * rows..<(rank + 1) * rows : nil
         let (loss, counted) = step.total(global, logitScale: logitScale, anchors: anchors, ranks: ranks)

@@ -20,12 +20,7 @@ final class DataParallelRunTests: ShippedRecipeRun {
     func run(_ name: String) -> URL { output.appendingPathComponent(name) }
 
     /// The logged loss of each step of the run in `directory`.
-    func losses(_ directory: URL) throws -> [Float] {
-        try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return (object["loss"] as! NSNumber).floatValue
-        }
-    }
+    func losses(_ directory: URL) throws -> [Float] { try metrics(in: directory).map { ($0["loss"] as! NSNumber).floatValue } }
 
     /// Same losses step by step and same final weights, within float summation-order tolerance.
     func assertSameRun(_ a: URL, _ b: URL, _ label: String) throws {

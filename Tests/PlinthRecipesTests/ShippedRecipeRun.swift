@@ -26,6 +26,13 @@ class ShippedRecipeRun: XCTestCase {
         return (recipe, text)
     }
 
+    /// The records of `directory`'s metrics.jsonl, in order.
+    func metrics(in directory: URL) throws -> [[String: Any]] {
+        try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
     /// The recipe with a width-32 model, `limit` records, `steps` steps.
     func tiny(_ name: String, steps: Int, limit: Int = 64) throws -> (Recipe, String) {
         var (recipe, text) = try self.recipe(name, steps: steps, records: limit, evalRecords: limit)

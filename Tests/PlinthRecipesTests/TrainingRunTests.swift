@@ -8,13 +8,7 @@ import XCTest
 /// Each shipped recipe, shrunk to a tiny model and a few steps, runs end to end
 /// on its real data (manifests are built in the default data directory on first use).
 final class TrainingRunTests: ShippedRecipeRun {
-    func metricsSteps() throws -> [Int] {
-        try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map { line in
-                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                return object["step"] as! Int
-            }
-    }
+    func metricsSteps() throws -> [Int] { try metrics(in: output).map { $0["step"] as! Int } }
 
     func testFashionMNISTTrainsEvaluatesAndResumesExactly() throws {
         let (recipe, text) = try tiny("fashion-mnist", steps: 4)
