@@ -39,6 +39,8 @@ public struct Batch: Sendable {
     public var text: TokenBatch?
     /// Class labels, when every record has one.
     public var labels: [Int]?
+    /// Per-row numeric targets by name, each [B, ...] (a policy's `state` and `action`; see `DemoLoader`).
+    public var targets: [String: Tensor] = [:]
     /// For an optional field (see `DataLoader`), the batch rows that have it, ascending;
     /// its tensor holds just those rows. No entry: every row has the field.
     public var rows: [Field: [Int]] = [:]
@@ -74,6 +76,7 @@ extension Batch {
                        batch: range.count, length: t.length)
         }
         out.labels = labels.map { Array($0[range]) }
+        out.targets = targets.mapValues { $0.narrow(0, range.lowerBound, range.count) }
         return out
     }
 }

@@ -97,6 +97,17 @@ public final class MultimodalModel: Module {
         return shared(visual.tokens(images), .image)
     }
 
+    /// images [B, 3, H, W] and extra tokens [B, X, D] through the shared blocks together, not
+    /// causally: the vision tower's tokens (tagged as image) then `extra` as given -> [B, T + X, D].
+    /// An action policy reads its readout token from the end.
+    public func tokens(images: Tensor, appending extra: Tensor) -> Tensor {
+        guard let visual, let backbone, let modalityEmbedding else {
+            preconditionFailure("MultimodalModel: appending tokens needs a vision tower and shared blocks")
+        }
+        let tag = modalityEmbedding.narrow(0, Modality.image.index, 1)                      // [1, D]
+        return backbone(Tensor.concat([visual.tokens(images) + tag, extra], dim: 1), causal: false)
+    }
+
     /// features [B, 1, F, N] -> the shared backbone's output tokens [B, T, D].
     public func tokens(audio features: Tensor) -> Tensor {
         guard let audio else { preconditionFailure("MultimodalModel: this model has no audio tower") }

@@ -20,7 +20,8 @@ import Yams
 /// Optional: `init` (start parts from a pretrained file, possibly locked),
 /// `lora` (train adapters only: `{rank: 8, alpha: 16, targets: [attn.in_proj, mlp.c_fc]}`)
 /// `caption` (train a caption head, with or without contrastive pairs; see `CaptionSection`)
-/// `diffusion` (train an image denoiser, likewise; see `DiffusionSection`)
+/// `diffusion` (train an image denoiser, likewise; see `DiffusionSection`),
+/// `policy` (behaviour-clone an action head on demonstrations, instead of the other objectives; see `PolicySection`)
 /// and `distributed` (data-parallel settings; see `DistributedSection`).
 public struct Recipe: Codable, Sendable {
     public var name: String
@@ -34,12 +35,13 @@ public struct Recipe: Codable, Sendable {
     public var objective: ObjectiveSection
     public var caption: CaptionSection?
     public var diffusion: DiffusionSection?
+    public var policy: PolicySection?
     public var train: TrainSection
     public var distributed: DistributedSection
     public var eval: EvalSection
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, model, initialization = "init", lora, data, objective, caption, diffusion, train, distributed, eval
+        case name, description, model, initialization = "init", lora, data, objective, caption, diffusion, policy, train, distributed, eval
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +56,7 @@ public struct Recipe: Codable, Sendable {
         objective = try c.decodeIfPresent(ObjectiveSection.self, forKey: .objective) ?? ObjectiveSection(pairs: [])
         caption = try c.decodeIfPresent(CaptionSection.self, forKey: .caption)
         diffusion = try c.decodeIfPresent(DiffusionSection.self, forKey: .diffusion)
+        policy = try c.decodeIfPresent(PolicySection.self, forKey: .policy)
         train = try c.decode(TrainSection.self, forKey: .train)
         distributed = try c.decodeIfPresent(DistributedSection.self, forKey: .distributed) ?? DistributedSection()
         eval = try c.decodeIfPresent(EvalSection.self, forKey: .eval) ?? EvalSection()
@@ -87,8 +90,26 @@ public struct Recipe: Codable, Sendable {
         func check(_ ok: Bool, _ field: String, _ message: String) throws {
             if !ok { throw RecipeError(file: file, field: field, message: message) }
         }
-        try check(!objective.pairs.isEmpty || caption != nil || diffusion != nil, "objective.pairs",
-                  "needs at least one pair (or a caption or diffusion section)")
+        try check(!objective.pairs.isEmpty || caption != nil || diffusion != nil || policy != nil, "objective.pairs",
+                  "needs at least one pair (or a caption, diffusion or policy section)")
+        try check(policy != nil || !data.dataset.isEmpty, "data.dataset", "names a dataset: \(Datasets.names.joined(separator: ", "))")
+        if let policy {
+            try check(data.dataset.isEmpty, "data.dataset", "a policy trains on its demonstrations; leave the dataset out")
+            try check(objective.pairs.isEmpty && caption == nil && diffusion == nil, "policy",
+                      "trains on demonstrations alone: remove objective.pairs, caption and diffusion")
+            try check(ControlTasks.names.contains(policy.task), "policy.task",
+                      "'\(policy.task)' is not a task; valid: \(ControlTasks.names.joined(separator: ", "))")
+            try check((1...1_000_000).contains(policy.episodes), "policy.episodes", "must be in 1...1000000")
+            try check(policy.noise >= 0 && policy.noise <= 2, "policy.noise", "must be in 0...2")
+            try check(model.vision != nil && model.shared.layers > 0 && data.image != nil, "policy",
+                      "needs a vision tower, shared blocks (model.shared.layers > 0) and data.image")
+            try check(model.has(.text) && data.text != nil, "policy", "reads instructions: needs a text tower and data.text")
+            try check((0..<(model.vision?.imageSize ?? 0) / 2).contains(policy.shift), "policy.shift",
+                      "must be in 0..<\((model.vision?.imageSize ?? 0) / 2)")
+            do { try policy.config(stateDimension: 1, actionDimension: 1).validate() } catch let error as ModelConfigError {
+                throw RecipeError(file: file, field: "policy.\(error.field)", message: error.message)
+            }
+        }
         try check(!data.optionalFields.contains(.text), "data.optional_fields", "text cannot be optional")
         for (i, pair) in objective.pairs.enumerated() {
             try check(!(data.optionalFields.contains(pair.a) && data.optionalFields.contains(pair.b)),
@@ -143,7 +164,8 @@ public struct Recipe: Codable, Sendable {
 
     /// Data fields the objective reads.
     public var trainingFields: Set<Field> {
-        Set(objective.pairs.flatMap { [$0.a, $0.b] } + (caption.map { $0.fields + [.text] } ?? [])
+        if policy != nil { return [.image, .text] }
+        return Set(objective.pairs.flatMap { [$0.a, $0.b] } + (caption.map { $0.fields + [.text] } ?? [])
             + (diffusion.map { $0.conditions + [.image] } ?? []))
     }
 
@@ -174,6 +196,7 @@ extension Field {
 
 /// Which dataset, and the modality-card presets that preprocess it.
 public struct DataSection: Codable, Sendable {
+    /// A built-in dataset's name; empty (left out) when a `policy` section brings demonstrations.
     public var dataset: String
     public var image: String?
     public var audio: String?
@@ -197,7 +220,7 @@ public struct DataSection: Codable, Sendable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        dataset = try c.decode(String.self, forKey: .dataset)
+        dataset = try c.decodeIfPresent(String.self, forKey: .dataset) ?? ""
         image = try c.decodeIfPresent(String.self, forKey: .image)
         audio = try c.decodeIfPresent(String.self, forKey: .audio)
         text = try c.decodeIfPresent(String.self, forKey: .text)

@@ -7,7 +7,7 @@ import PlinthModels
 import PlinthNN
 import PlinthObjectives
 
-/// Runs a recipe's training (contrastive pairs, a caption head, a denoiser, or any mix):
+/// Runs a recipe's training (contrastive pairs, a caption head, a denoiser, or any mix; or an action policy):
 /// seeded data order, AdamW with the no-decay groups, warmup + cosine,
 /// accumulation, a progress line, a JSONL metrics log, atomic checkpoints every
 /// `checkpoint_every` steps, resume from the latest one, and a clean stop with
@@ -70,15 +70,26 @@ public final class Trainer {
                               message: "\(t.batchSize) does not split over \(ranks) ranks x \(t.accumulation) micro-batches; use a multiple of \(ranks * t.accumulation)")
         }
         let inputs = try ModelInputs(recipe: recipe)
-        let records = try recipe.records(split: .train, fields: recipe.requiredFields, dataDirectory: dataDirectory,
-                                         limit: recipe.data.limit)
-        let loader = try DataLoader(records: records, fields: recipe.trainingFields, optional: recipe.data.optionalFields,
+        let shard = Shard(rank: world?.rank ?? 0, count: ranks)
+        let demos = try recipe.policy?.demonstrations(imageSize: recipe.model.vision!.imageSize, dataDirectory: dataDirectory,
+                                                      file: recipe.name)
+        let loader: any BatchSource, examples: Int
+        if let demos, let section = recipe.policy {
+            let preset = try inputs.requireImagePreset(file: recipe.name)
+            loader = try DemoLoader(demos: demos, horizon: section.horizon, mean: preset.mean, std: preset.std,
+                                    tokenizer: inputs.tokenizer, batchSize: t.batchSize, shard: shard, seed: t.seed, shift: section.shift)
+            examples = demos.stepCount
+        } else {
+            let records = try recipe.records(split: .train, fields: recipe.requiredFields, dataDirectory: dataDirectory,
+                                             limit: recipe.data.limit)
+            loader = try DataLoader(records: records, fields: recipe.trainingFields, optional: recipe.data.optionalFields,
                                     preprocessing: inputs.preprocessing(training: true, augment: recipe.data.augment), batchSize: t.batchSize,
-                                    shard: Shard(rank: world?.rank ?? 0, count: ranks),
-                                    shuffle: true, dropLast: true, seed: t.seed, workers: t.workers, prefetch: 2)
+                                    shard: shard, shuffle: true, dropLast: true, seed: t.seed, workers: t.workers, prefetch: 2)
+            examples = records.count
+        }
         guard loader.batchesPerEpoch > 0 else {
             throw RecipeError(file: recipe.name, field: "train.batch_size",
-                              message: "\(t.batchSize) is larger than the \(records.count) training records")
+                              message: "\(t.batchSize) is larger than the \(examples) training examples")
         }
         let totalSteps = t.steps ?? (t.epochs! * loader.batchesPerEpoch)
 
@@ -102,11 +113,19 @@ public final class Trainer {
                                  preset: try inputs.requireImagePreset(file: recipe.name), frozenModel: frozenModel,
                                  generator: generator)
         }
+        let policy = try demos.map { demos in
+            let p = ActionPolicy(recipe.policy!.config(stateDimension: demos.stateDimension, actionDimension: demos.actionDimension),
+                                 model: recipe.model, generator: generator)
+            p.normalization.fit(actions: demos.actions, states: demos.states)
+            try p.config.validate()
+            return PolicyStep(policy: p, lockedText: lockedText, generator: generator)
+        }
         let state = TrainingState(model: model, adapters: adapters, caption: captioning?.head, diffusion: diffusing,
-                                  leaving: fixed)
+                                  policy: policy?.policy, leaving: fixed)
         let groups = (adapters.map { [$0.parameterGroup(weightDecay: 0)] } ?? model.parameterGroups(weightDecay: t.weightDecay))
             + (captioning?.head.parameterGroups(weightDecay: t.weightDecay) ?? [])
             + (diffusing?.denoiser.parameterGroups(weightDecay: t.weightDecay) ?? [])
+            + (policy?.policy.parameterGroups(weightDecay: t.weightDecay) ?? [])
         let optimizer = AdamW(groups, learningRate: t.learningRate, betas: (t.betas[0], t.betas[1]), eps: t.eps)
         let schedule = WarmupCosineSchedule(base: t.learningRate, warmup: min(t.warmupSteps, totalSteps - 1),
                                             total: totalSteps)
@@ -149,7 +168,7 @@ public final class Trainer {
         model.train()
         training: while step < totalSteps {
             let epoch = step / loader.batchesPerEpoch
-            let batches = loader.batches(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
+            let batches = loader.stream(epoch: epoch, startingAt: step % loader.batchesPerEpoch)
             while step < totalSteps, let batch = try batches.next() {
                 let stepStart = DispatchTime.now().uptimeNanoseconds, collectivesBefore = world?.secondsInCollectives ?? 0
                 schedule.apply(to: optimizer)
@@ -159,19 +178,22 @@ public final class Trainer {
                     try objective(last: captioning == nil && diffusing == nil) { try c(model, parts) }
                 }
                 var captionLoss = try captioning.map { c in try objective(last: diffusing == nil) { try c(model, parts) } }
-                var diffusionLoss = diffusing.map { d in objective(last: true) { d(model, parts) } }
+                var diffusionLoss = diffusing.map { d in objective(last: policy == nil) { d(model, parts) } }
+                var policyLoss = try policy.map { p in try objective(last: true) { try p(model, parts) } }
                 var stopping = Interrupt.isRequested || step + 1 == stop
                 if let world, let reducer {
                     try reducer.finish()
                     // Every rank logs the global means, and stops at the same step.
-                    let means = try world.mean([contrastiveLoss ?? 0, captionLoss ?? 0, diffusionLoss ?? 0, stopping ? 1 : 0])
+                    let means = try world.mean([contrastiveLoss ?? 0, captionLoss ?? 0, diffusionLoss ?? 0, policyLoss ?? 0,
+                                                stopping ? 1 : 0])
                     contrastiveLoss = contrastiveLoss.map { _ in means[0] }
                     captionLoss = captionLoss.map { _ in means[1] }
                     diffusionLoss = diffusionLoss.map { _ in means[2] }
-                    stopping = means[3] > 0
+                    policyLoss = policyLoss.map { _ in means[3] }
+                    stopping = means[4] > 0
                 }
                 lastLoss = (contrastiveLoss ?? 0) + (captionLoss ?? 0) * (recipe.caption?.weight ?? 0)
-                    + (diffusionLoss ?? 0) * (recipe.diffusion?.weight ?? 0)
+                    + (diffusionLoss ?? 0) * (recipe.diffusion?.weight ?? 0) + (policyLoss ?? 0)
                 guard lastLoss.isFinite else {
                     throw RecipeError(file: recipe.name, field: "train.learning_rate",
                                       message: "the loss became \(lastLoss) at step \(step + 1); lower the learning rate")
@@ -192,6 +214,7 @@ public final class Trainer {
                 ]
                 if let captionLoss { entry.append(("caption_loss", .number(captionLoss))) }
                 if let diffusionLoss { entry.append(("diffusion_loss", .number(diffusionLoss))) }
+                if let policyLoss { entry.append(("policy_loss", .number(policyLoss))) }
                 if let gradNorm { entry.append(("grad_norm", .number(gradNorm))) }
                 entry.append(("step_s", .number(Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9)))
                 if let world, let reducer {
@@ -220,42 +243,48 @@ public final class Trainer {
             }
             let card = ModelCard(name: recipe.name, config: recipe.model, imagePreset: recipe.data.image,
                                  audioPreset: recipe.data.audio, textPreset: recipe.data.text, caption: recipe.caption.map { var c = $0; c.text = c.text ?? recipe.data.text; return c },
-                                 diffusion: recipe.diffusion, recipe: recipeText, source: source)
+                                 diffusion: recipe.diffusion, policy: policy?.policy.config, recipe: recipeText, source: source)
             modelURL = run.finalModelURL
             // The model file keeps the denoiser's average, as DiT samples with its EMA weights.
             if let diffusing { try diffusing.denoiser.load(stateDict: diffusing.ema.stateDict()) }
-            try ModelFile.save(model, caption: captioning?.head, diffusion: diffusing?.denoiser, card: card, to: run.finalModelURL)
+            try ModelFile.save(model, caption: captioning?.head, diffusion: diffusing?.denoiser, policy: policy?.policy, card: card,
+                               to: run.finalModelURL)
         }
         return Summary(steps: step, totalSteps: totalSteps, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(started), finalLoss: lastLoss, model: modelURL,
                        trainableParameters: optimizer.parameters.reduce(0) { $0 + $1.count },
                        parameters: model.parameterCount + (captioning?.head.parameterCount ?? 0)
-                           + (diffusing?.denoiser.parameterCount ?? 0))
+                           + (diffusing?.denoiser.parameterCount ?? 0) + (policy?.policy.parameterCount ?? 0))
     }
 }
 
 /// What a checkpoint holds: the model's tensors under their own keys, except
 /// the `fixed` parts (frozen copies of the `init` file), the LoRA adapters
 /// (not part of the model's state) under `lora.<key>`, a caption head under
-/// `caption.*`, a denoiser under `diffusion.*` and its average under `diffusion_ema.*`.
+/// `caption.*`, a denoiser under `diffusion.*` and its average under `diffusion_ema.*`, an
+/// action policy (normalization statistics included) under `policy.*`.
 final class TrainingState: Module {
     let model: MultimodalModel
     let adapters: LoRAAdapters?
     let caption: CaptionHead?
     let diffusion: DiffusionStep?
+    let policy: ActionPolicy?
     let fixed: Set<ModelPart>
     var isTraining = true
 
     init(model: MultimodalModel, adapters: LoRAAdapters?, caption: CaptionHead?, diffusion: DiffusionStep?,
-         leaving fixed: Set<ModelPart>) {
+         policy: ActionPolicy?, leaving fixed: Set<ModelPart>) {
         (self.model, self.adapters, self.caption, self.diffusion, self.fixed) = (model, adapters, caption, diffusion, fixed)
+        self.policy = policy
     }
 
     var items: [(String, ModuleItem)] {
-        model.items.filter { ModelPart(key: $0.0).map { !fixed.contains($0) } ?? true }
-            + (adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? [])
-            + (caption.map { [("caption", .module($0))] } ?? [])
-            + (diffusion.map { [("diffusion", .module($0.denoiser)), ("diffusion_ema", .module($0.ema))] } ?? [])
+        var out = model.items.filter { ModelPart(key: $0.0).map { !fixed.contains($0) } ?? true }
+        out += adapters?.namedParameters.map { ("lora.\($0.0)", .parameter($0.1)) } ?? []
+        if let caption { out.append(("caption", .module(caption))) }
+        if let diffusion { out += [("diffusion", .module(diffusion.denoiser)), ("diffusion_ema", .module(diffusion.ema))] }
+        if let policy { out.append(("policy", .module(policy))) }
+        return out
     }
 }
 

@@ -9,6 +9,21 @@ func loadEmbedder(_ model: String?, embeds: String?) throws -> Embedder {
 }
 
 /// Builds a dataset's manifest if it is missing, showing speech synthesis progress.
+/// Builds what a recipe trains on when it is missing: its dataset's manifest, or a policy's demonstrations.
+func prepareData(_ recipe: Recipe, in directory: URL) throws {
+    guard let policy = recipe.policy, let size = recipe.model.vision?.imageSize else {
+        return try prepareDataset(recipe.data.dataset, in: directory)
+    }
+    if policy.demos == nil {
+        let folder = PolicySection.defaultFolder(task: policy.task, episodes: policy.episodes, seed: policy.demoSeed,
+                                                 noise: policy.noise, imageSize: size, dataDirectory: directory)
+        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("steps.safetensors").path) {
+            print("recording \(policy.episodes) \(policy.task) demonstrations into \(folder.path)")
+        }
+    }
+    _ = try policy.demonstrations(imageSize: size, dataDirectory: directory, file: recipe.name)
+}
+
 func prepareDataset(_ name: String, in directory: URL) throws {
     let manifest = directory.appendingPathComponent(name).appendingPathComponent("manifest.jsonl")
     guard !FileManager.default.fileExists(atPath: manifest.path) else { return }

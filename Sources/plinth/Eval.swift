@@ -24,6 +24,9 @@ struct Eval: ParsableCommand {
         } else {
             throw ValidationError("\(modelURL.path) was imported, not trained, so it has no recipe: name one")
         }
+        guard recipe.policy == nil else {
+            throw ValidationError("\(recipe.name) trains an action policy: evaluate it in closed loop with `plinth act --policy \(modelURL.path)`")
+        }
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
         try prepareDataset(recipe.data.dataset, in: dataDirectory)
         let report = try evaluateModel(modelURL, recipe: recipe, dataDirectory: dataDirectory, split: split, limit: limit)

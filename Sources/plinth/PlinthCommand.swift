@@ -11,6 +11,6 @@ struct PlinthCommand: AsyncParsableCommand {
             kernels and to OpenBLAS alike.
             """,
         version: PlinthInfo.version,
-        subcommands: [Demo.self, Train.self, Eval.self, Embed.self, Search.self, Classify.self, Serve.self, Caption.self, Generate.self, Personalize.self, Export.self, Import.self, Tokenizer.self, Version.self]
+        subcommands: [Demo.self, Train.self, Eval.self, Demos.self, Act.self, Embed.self, Search.self, Classify.self, Serve.self, Caption.self, Generate.self, Personalize.self, Export.self, Import.self, Tokenizer.self, Version.self]
     )
 }

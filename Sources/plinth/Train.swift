@@ -45,9 +45,9 @@ struct Train: ParsableCommand {
         let output = out.map { URL(fileURLWithPath: $0) } ?? Assets.runsDirectory.appendingPathComponent(recipe.name)
         let dataDirectory = data.map { URL(fileURLWithPath: $0) } ?? Datasets.defaultDirectory
         // Rank 0 builds a missing manifest first; the others then find it (or, on other machines, build their own).
-        if isRoot { try prepareDataset(recipe.data.dataset, in: dataDirectory) }
+        if isRoot { try prepareData(recipe, in: dataDirectory) }
         try world?.barrier()
-        if !isRoot { try prepareDataset(recipe.data.dataset, in: dataDirectory) }
+        if !isRoot { try prepareData(recipe, in: dataDirectory) }
         let trainer = try Trainer(recipe: recipe, recipeText: text, output: output, dataDirectory: dataDirectory,
                                   resume: resume, communicator: world)
         guard isRoot else {
@@ -64,8 +64,28 @@ struct Train: ParsableCommand {
         print("trained \(summary.steps) steps in \(minutes) min, final loss \(String(format: "%.4f", summary.finalLoss)), \(summary.trainableParameters) of \(summary.parameters) parameters trained")
         print("model: \(model.path)")
         guard !noEval else { return }
+        if recipe.policy != nil {
+            try evaluatePolicy(model, output: output)
+            return
+        }
         let report = try evaluateModel(model, recipe: recipe, dataDirectory: dataDirectory)
         try EvalOutput.write(report, trainingSeconds: summary.seconds, to: output.appendingPathComponent("metrics.json"))
         EvalOutput.print(report)
+    }
+
+    /// Closed-loop rollouts of a trained policy, as `plinth act` runs them; the report goes to rollouts.json.
+    private func evaluatePolicy(_ model: URL, output: URL) throws {
+        let runner = try PolicyRunner(contentsOf: model, seed: 1000)
+        let evaluation = PolicyEvaluation(task: runner.policy.config.task, episodes: 100, seed: 1000)
+        let bar = ProgressBar(total: evaluation.episodes, label: "episode", unit: "episodes")
+        let report = try evaluation.run(.policy(runner), name: model.path, imageSize: runner.imageSize) { done, _ in
+            bar.update(step: done, items: 1)
+        }
+        bar.finish()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(report).write(to: output.appendingPathComponent("rollouts.json"), options: .atomic)
+        print(String(format: "closed loop on %@, 100 unseen layouts: success %.1f%% (95%% CI %.1f-%.1f%%), mean length %.1f steps; more with `plinth act`",
+                     evaluation.task, 100 * report.successRate, 100 * report.interval[0], 100 * report.interval[1], report.meanLength))
     }
 }

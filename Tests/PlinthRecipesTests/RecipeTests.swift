@@ -12,7 +12,9 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(Set(names), ["fashion-mnist.yaml", "tuxpaint.yaml", "asterisk.yaml", "fashion-mnist-heldout.yaml",
                                     "fashion-mnist-locked.yaml", "tuxpaint-locked.yaml", "fashion-mnist-lora.yaml",
                                     "tuxpaint-caption.yaml", "asterisk-caption.yaml", "fashion-mnist-caption.yaml",
-                                    "fashion-mnist-diffusion.yaml", "tuxpaint-diffusion.yaml"])
+                                    "fashion-mnist-diffusion.yaml", "tuxpaint-diffusion.yaml", "reach-discrete.yaml",
+                                    "reach-chunk.yaml", "reach-diffusion.yaml", "cartpole-discrete.yaml", "cartpole-chunk.yaml",
+                                    "cartpole-diffusion.yaml"])
         for name in names {
             let recipe = try Recipe.load(contentsOf: Self.recipes.appendingPathComponent(name)).recipe
             XCTAssertNoThrow(try ModelInputs(recipe: recipe), name)
@@ -73,7 +75,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertTrue(error(text.replacingOccurrences(of: "prefix_length: 10", with: "prefix_len: 10"))
             .contains("field 'caption.head.prefix_len' unknown key"))
         let noHead = text.components(separatedBy: "caption:\n  fields")[0] + "train:" + text.components(separatedBy: "\ntrain:")[1]
-        XCTAssertTrue(error(noHead).contains("field 'objective.pairs' needs at least one pair (or a caption or diffusion section)"))
+        XCTAssertTrue(error(noHead).contains("field 'objective.pairs' needs at least one pair (or a caption, diffusion or policy section)"))
         var recipe = try Recipe.parse(text)
         recipe.caption!.head.vocabSize = 100
         XCTAssertThrowsError(try recipe.caption!.tokenizer(fallback: "small", file: "r.yaml")) {

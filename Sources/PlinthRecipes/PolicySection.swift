@@ -1,0 +1,89 @@
+import Foundation
+import PlinthAdapters
+import PlinthData
+
+/// Behaviour cloning of an action head (see `ActionPolicy`) on scripted-expert
+/// demonstrations of a control task. The demonstrations are recorded on first
+/// use into `<data>/demos/<task>-<episodes>ep-seed<S>-noise<σ>-<H>px` (as
+/// `plinth demos` would), or read from `demos` when given. The image size is
+/// the model's vision image size; `data.image` gives the normalization and
+/// `data.text` the instruction's tokenizer.
+///
+/// ```yaml
+/// policy:
+///   task: reach              # reach, push or cartpole
+///   episodes: 300            # demonstrations, seeds from demo_seed (default 0)
+///   noise: 0.3               # DART noise on the executed action (default 0.3)
+///   head: chunk              # discrete (RT-2), chunk (ACT) or diffusion (Octo)
+///   horizon: 4               # actions per prediction (default 1 for discrete, else 4)
+///   shift: 4                 # random-shift augmentation in pixels (default 4)
+///   # bins: 256, hidden: 256, blocks: 3, diffusion_steps: 20, ensemble_decay: 0.01, demos: PATH
+/// ```
+public struct PolicySection: Codable, Sendable {
+    public var task: String
+    public var episodes: Int
+    public var demoSeed: UInt64
+    public var noise: Float
+    public var demos: String?
+    public var head: PolicyConfig.Head
+    public var horizon: Int
+    public var bins: Int
+    public var hidden: Int
+    public var blocks: Int
+    public var diffusionSteps: Int
+    public var ensembleDecay: Float
+    public var shift: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case task, episodes, demoSeed = "demo_seed", noise, demos, head, horizon, bins, hidden, blocks
+        case diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay", shift
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decode(String.self, forKey: .task)
+        episodes = try c.decode(Int.self, forKey: .episodes)
+        demoSeed = try c.decodeIfPresent(UInt64.self, forKey: .demoSeed) ?? 0
+        noise = try c.decodeIfPresent(Float.self, forKey: .noise) ?? 0.3
+        demos = try c.decodeIfPresent(String.self, forKey: .demos)
+        head = try c.decode(PolicyConfig.Head.self, forKey: .head)
+        horizon = try c.decodeIfPresent(Int.self, forKey: .horizon) ?? (head == .discrete ? 1 : 4)
+        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? 256
+        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? 256
+        blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 3
+        diffusionSteps = try c.decodeIfPresent(Int.self, forKey: .diffusionSteps) ?? 20
+        ensembleDecay = try c.decodeIfPresent(Float.self, forKey: .ensembleDecay) ?? 0.01
+        shift = try c.decodeIfPresent(Int.self, forKey: .shift) ?? 4
+    }
+
+    /// The head's settings for demonstrations with these state and action widths.
+    public func config(stateDimension: Int, actionDimension: Int) -> PolicyConfig {
+        PolicyConfig(head: head, horizon: horizon, bins: bins, hidden: hidden, blocks: blocks, diffusionSteps: diffusionSteps,
+                     ensembleDecay: ensembleDecay, task: task, stateDimension: stateDimension, actionDimension: actionDimension)
+    }
+
+    /// The folder `plinth demos` and a recipe use for these settings by default.
+    public static func defaultFolder(task: String, episodes: Int, seed: UInt64, noise: Float, imageSize: Int,
+                                     dataDirectory: URL) -> URL {
+        dataDirectory.appendingPathComponent("demos")
+            .appendingPathComponent("\(task)-\(episodes)ep-seed\(seed)-noise\(noise)-\(imageSize)px")
+    }
+
+    /// Reads the demonstrations, recording them first when the default folder has none.
+    public func demonstrations(imageSize: Int, dataDirectory: URL, file: String) throws -> Demonstrations {
+        let folder = demos.map { Assets.resolve($0) }
+            ?? Self.defaultFolder(task: task, episodes: episodes, seed: demoSeed, noise: noise, imageSize: imageSize,
+                                  dataDirectory: dataDirectory)
+        if demos == nil, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("steps.safetensors").path) {
+            let recorder = DemoRecorder(task: task, imageSize: imageSize, episodes: episodes, seed: demoSeed, noise: noise)
+            try recorder.record().save(to: folder)
+        }
+        let loaded = try Demonstrations.load(from: folder)
+        guard loaded.task == task, loaded.imageSize == imageSize else {
+            throw RecipeError(file: file, field: "policy.demos",
+                              message: "\(folder.path) holds \(loaded.task) at \(loaded.imageSize) px; the recipe needs \(task) at \(imageSize) px")
+        }
+        return loaded
+    }
+}
