@@ -93,7 +93,7 @@ if [ "$python" = 1 ]; then
   python3 -m pip install -q --disable-pip-version-check --find-links /opt/wheels -r "$fixtures/requirements.txt"
   # The modality stacks are pinned in full and installed without dependency
   # resolution, so nothing can replace the CPU torch wheel.
-  for stack in image audio text models import captioning diffusion frechet; do
+  for stack in image audio text models import captioning diffusion frechet control; do
     python3 -m pip install -q --disable-pip-version-check --no-deps -r "$fixtures/requirements-$stack.txt"
   done
 fi

@@ -20,6 +20,11 @@ final class TabletopTaskTests: XCTestCase {
             let objects = task.scene.objects
             XCTAssertEqual(objects.count, 3)
             XCTAssertEqual(Set(objects.map { "\($0.color) \($0.shape)" }).count, 3, "seed \(seed): distinct pairs")
+            for o in objects {
+                let others = objects.filter { $0.color != o.color || $0.shape != o.shape }
+                XCTAssertTrue(others.contains { $0.color == o.color } || others.contains { $0.shape == o.shape },
+                              "seed \(seed): every object shares its colour or its shape with another")
+            }
             for (i, a) in objects.enumerated() {
                 XCTAssertLessThanOrEqual(max(abs(a.position.x), abs(a.position.y)), 0.75)
                 XCTAssertGreaterThanOrEqual(TabletopScene.distance(a.position, task.scene.agent), 0.3)

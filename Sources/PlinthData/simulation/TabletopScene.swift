@@ -89,16 +89,20 @@ struct TabletopScene: Sendable {
     static let minAgentClearance: Float = 0.3
     static let contactPasses = 8
 
-    /// A seeded layout: `objectCount` distinct (colour, shape) pairs, spaced
-    /// objects, and an agent clear of all of them (rejection sampling).
+    /// A seeded layout of three objects that share attributes in pairs: an
+    /// anchor (c, s), one of the same colour and another shape (c, s'), one of
+    /// the same shape and another colour (c', s), in a random order, so that
+    /// naming any one of them takes both its colour and its shape (CLEVR's
+    /// hard distractors); the objects are spaced, and the agent clear of them
+    /// (rejection sampling).
     static func random(objectCount: Int, rng: RandomGenerator) -> TabletopScene {
-        let kinds = Shape.allCases.count
-        let pairs = Color.allCases.count * kinds
-        var chosen: [Int] = []
-        while chosen.count < objectCount {
-            let k = rng.nextInt(below: pairs)
-            if !chosen.contains(k) { chosen.append(k) }
-        }
+        precondition(objectCount == 3, "TabletopScene: layouts hold 3 objects")
+        let (colors, kinds) = (Color.allCases.count, Shape.allCases.count)
+        let (c, s) = (rng.nextInt(below: colors), rng.nextInt(below: kinds))
+        let otherColor = (c + 1 + rng.nextInt(below: colors - 1)) % colors
+        let otherShape = (s + 1 + rng.nextInt(below: kinds - 1)) % kinds
+        var chosen = [c * kinds + s, c * kinds + otherShape, otherColor * kinds + s]
+        chosen = rng.permutation(chosen.count).map { chosen[$0] }
         var objects: [Object] = []
         for k in chosen {
             var p: SIMD2<Float>

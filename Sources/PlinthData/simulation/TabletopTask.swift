@@ -5,9 +5,9 @@ import PlinthTensor
 /// object) and "push" (push the named object to the named table edge).
 ///
 /// The table is the square [-1, 1]² (y up), filling the whole image. It holds
-/// three objects, each a distinct (colour, shape) pair from {red, green, blue,
-/// yellow} x {block, circle, triangle}; colours may repeat with different
-/// shapes, so instructions name both. Objects have size r = 0.14 (circle
+/// three objects from {red, green, blue, yellow} x {block, circle, triangle}:
+/// an anchor, one of its colour and one of its shape (see `TabletopScene.random`),
+/// so an instruction is only followed by reading both words. Objects have size r = 0.14 (circle
 /// radius; squares and triangles of equal area) and start uniformly in
 /// [-0.75, 0.75]² with centres at least 0.4 apart. The agent is a point mass
 /// drawn as a dark disc of radius 0.07 that starts at least 0.3 from every
