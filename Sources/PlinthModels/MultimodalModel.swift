@@ -99,13 +99,17 @@ public final class MultimodalModel: Module {
 
     /// images [B, 3, H, W] and extra tokens [B, X, D] through the shared blocks together, not
     /// causally: the vision tower's tokens (tagged as image) then `extra` as given -> [B, T + X, D].
+    /// With `film` = (scale, shift), each [B, D], the vision tokens x become x (1 + scale) + shift
+    /// first (FiLM, Perez et al. 2018, as RT-1 conditions its image tokens on the instruction).
     /// An action policy reads its readout token from the end.
-    public func tokens(images: Tensor, appending extra: Tensor) -> Tensor {
+    public func tokens(images: Tensor, appending extra: Tensor, film: (scale: Tensor, shift: Tensor)? = nil) -> Tensor {
         guard let visual, let backbone, let modalityEmbedding else {
             preconditionFailure("MultimodalModel: appending tokens needs a vision tower and shared blocks")
         }
         let tag = modalityEmbedding.narrow(0, Modality.image.index, 1)                      // [1, D]
-        return backbone(Tensor.concat([visual.tokens(images) + tag, extra], dim: 1), causal: false)
+        var image = visual.tokens(images) + tag                                              // [B, T, D]
+        if let film { image = image * (1 + film.scale.unsqueeze(1)) + film.shift.unsqueeze(1) }
+        return backbone(Tensor.concat([image, extra], dim: 1), causal: false)
     }
 
     /// features [B, 1, F, N] -> the shared backbone's output tokens [B, T, D].
