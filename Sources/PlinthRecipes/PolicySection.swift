@@ -25,42 +25,56 @@ public struct PolicySection: Codable, Sendable {
     public var demoSeed: UInt64
     public var noise: Float
     public var demos: String?
-    public var head: PolicyConfig.Head
-    public var horizon: Int
-    public var bins: Int
-    public var hidden: Int
-    public var blocks: Int
-    public var diffusionSteps: Int
-    public var ensembleDecay: Float
     public var shift: Int
+    /// The head's settings, read from the same mapping (`PolicyConfig`'s keys and defaults); its
+    /// state and action widths come from the demonstrations (`config(stateDimension:actionDimension:)`).
+    public var head: PolicyConfig
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, episodes, demoSeed = "demo_seed", noise, demos, head, horizon, bins, hidden, blocks
-        case diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay", shift
+        case task, episodes, demoSeed = "demo_seed", noise, demos, shift
+    }
+
+    /// Every key this section accepts: its own and the head's (whose widths the demonstrations give).
+    private enum Keys: String, CodingKey, CaseIterable {
+        case task, episodes, demoSeed = "demo_seed", noise, demos, shift
+        case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay"
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
+        try decoder.rejectUnknownKeys(Keys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decode(String.self, forKey: .task)
         episodes = try c.decode(Int.self, forKey: .episodes)
         demoSeed = try c.decodeIfPresent(UInt64.self, forKey: .demoSeed) ?? 0
         noise = try c.decodeIfPresent(Float.self, forKey: .noise) ?? 0.3
         demos = try c.decodeIfPresent(String.self, forKey: .demos)
-        head = try c.decode(PolicyConfig.Head.self, forKey: .head)
-        horizon = try c.decodeIfPresent(Int.self, forKey: .horizon) ?? (head == .discrete ? 1 : 4)
-        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? 256
-        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? 256
-        blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 3
-        diffusionSteps = try c.decodeIfPresent(Int.self, forKey: .diffusionSteps) ?? 20
-        ensembleDecay = try c.decodeIfPresent(Float.self, forKey: .ensembleDecay) ?? 0.01
         shift = try c.decodeIfPresent(Int.self, forKey: .shift) ?? 4
+        head = try PolicyConfig(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(task, forKey: .task)
+        try c.encode(episodes, forKey: .episodes)
+        try c.encode(demoSeed, forKey: .demoSeed)
+        try c.encode(noise, forKey: .noise)
+        try c.encodeIfPresent(demos, forKey: .demos)
+        try c.encode(shift, forKey: .shift)
+        var h = encoder.container(keyedBy: PolicyConfig.CodingKeys.self)
+        try h.encode(head.head, forKey: .head)
+        try h.encode(head.horizon, forKey: .horizon)
+        try h.encode(head.bins, forKey: .bins)
+        try h.encode(head.hidden, forKey: .hidden)
+        try h.encode(head.blocks, forKey: .blocks)
+        try h.encode(head.diffusionSteps, forKey: .diffusionSteps)
+        try h.encode(head.ensembleDecay, forKey: .ensembleDecay)
     }
 
     /// The head's settings for demonstrations with these state and action widths.
     public func config(stateDimension: Int, actionDimension: Int) -> PolicyConfig {
-        PolicyConfig(head: head, horizon: horizon, bins: bins, hidden: hidden, blocks: blocks, diffusionSteps: diffusionSteps,
-                     ensembleDecay: ensembleDecay, task: task, stateDimension: stateDimension, actionDimension: actionDimension)
+        var config = head
+        (config.task, config.stateDimension, config.actionDimension) = (task, stateDimension, actionDimension)
+        return config
     }
 
     /// The folder `plinth demos` and a recipe use for these settings by default.

@@ -76,7 +76,7 @@ public final class Trainer {
         let loader: any BatchSource, examples: Int
         if let demos, let section = recipe.policy {
             let preset = try inputs.requireImagePreset(file: recipe.name)
-            loader = try DemoLoader(demos: demos, horizon: section.horizon, mean: preset.mean, std: preset.std,
+            loader = try DemoLoader(demos: demos, horizon: section.head.horizon, mean: preset.mean, std: preset.std,
                                     tokenizer: inputs.tokenizer, batchSize: t.batchSize, shard: shard, seed: t.seed, shift: section.shift)
             examples = demos.stepCount
         } else {

@@ -36,9 +36,26 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         (self.task, self.stateDimension, self.actionDimension) = (task, stateDimension, actionDimension)
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay"
         case task, stateDimension = "state_dimension", actionDimension = "action_dimension"
+    }
+
+    /// Only `head` is required: `horizon` defaults to 1 for `discrete` and 4 otherwise, the other
+    /// settings to `init`'s defaults. The task and the widths may be absent (a recipe's `policy`
+    /// section, whose demonstrations give them); `validate` rejects a config still without them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let head = try c.decode(Head.self, forKey: .head)
+        self.init(head: head, horizon: try c.decodeIfPresent(Int.self, forKey: .horizon) ?? (head == .discrete ? 1 : 4),
+                  bins: try c.decodeIfPresent(Int.self, forKey: .bins) ?? 256,
+                  hidden: try c.decodeIfPresent(Int.self, forKey: .hidden) ?? 256,
+                  blocks: try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 3,
+                  diffusionSteps: try c.decodeIfPresent(Int.self, forKey: .diffusionSteps) ?? 20,
+                  ensembleDecay: try c.decodeIfPresent(Float.self, forKey: .ensembleDecay) ?? 0.01,
+                  task: try c.decodeIfPresent(String.self, forKey: .task) ?? "",
+                  stateDimension: try c.decodeIfPresent(Int.self, forKey: .stateDimension) ?? 0,
+                  actionDimension: try c.decodeIfPresent(Int.self, forKey: .actionDimension) ?? 0)
     }
 
     /// Checks the numbers; `field` names the offending key.
@@ -46,6 +63,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         func check(_ ok: Bool, _ field: String, _ message: String) throws {
             if !ok { throw ModelConfigError(field: field, message: message) }
         }
+        try check(!task.isEmpty, "task", "names the task the policy acts in")
         try check((1...64).contains(horizon), "horizon", "must be in 1...64, got \(horizon)")
         try check((2...4096).contains(bins), "bins", "must be in 2...4096, got \(bins)")
         try check((8...8192).contains(hidden), "hidden", "must be in 8...8192, got \(hidden)")
