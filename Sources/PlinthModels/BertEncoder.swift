@@ -41,36 +41,42 @@ public final class BertEncoder: Module {
          ("embeddings.LayerNorm", .module(embeddingsNorm)), ("encoder.layer", .modules(layers))]
     }
 
-    /// ids [B*T0] (rows padded with `pad_token_id` at the end) -> sentence vectors [B, D].
-    /// Trailing padding shared by every row is trimmed first; the result does not depend on it.
+    /// ids [B*T0] (rows padded with `pad_token_id` at the end) -> sentence vectors [B, D],
+    /// pooled from `tokens` as `config.pooling` says.
     public func encode(_ ids: [Int], batch b: Int) -> Tensor {
+        let x = tokens(ids, batch: b)
+        let pooled: Tensor
+        switch config.pooling {
+        case .cls:
+            pooled = x.tokens.narrow(1, 0, 1).reshape([b, config.hiddenSize])                // [B, D]
+        case .mean:
+            let counts = x.keep.sum(dim: 1, keepdim: true)                                   // [B, 1]
+            pooled = (x.tokens * x.keep.unsqueeze(2)).sum(dim: 1) / counts                   // [B, D]
+        }
+        return config.normalize ? pooled.l2Normalized() : pooled
+    }
+
+    /// ids [B*T0] (rows padded with `pad_token_id` at the end) -> the last layer's
+    /// token features [B, T, D] and which are real. Trailing padding shared by every
+    /// row is trimmed first; the real tokens' features do not depend on it.
+    public func tokens(_ ids: [Int], batch b: Int) -> TextTokens {
         precondition(b > 0 && ids.count % b == 0, "BertEncoder: \(ids.count) ids for batch \(b)")
         let rowLength = ids.count / b
         let lengths = (0..<b).map { row in
             let r = ids[row * rowLength..<(row + 1) * rowLength]
-            return (r.lastIndex { $0 != config.padTokenId } ?? (r.startIndex - 1)) - r.startIndex + 1
+            return max((r.lastIndex { $0 != config.padTokenId } ?? (r.startIndex - 1)) - r.startIndex + 1, 1)
         }
-        let t = max(lengths.max()!, 1)
+        let t = lengths.max()!
         precondition(t <= config.maxPositionEmbeddings,
                      "BertEncoder: \(t) tokens exceed max_position_embeddings \(config.maxPositionEmbeddings)")
         let trimmed = (0..<b).flatMap { ids[$0 * rowLength..<$0 * rowLength + t] }
-        let d = config.hiddenSize
         var x = wordEmbeddings(trimmed, shape: [b, t])                                     // [B, T, D]
             + positionEmbeddings.weight.narrow(0, 0, t) + tokenTypeEmbeddings.weight.narrow(0, 0, 1)
         x = embeddingsNorm(x)
         let keep = (0..<b).flatMap { row in (0..<t).map { $0 < lengths[row] ? Float(1) : 0 } }
         let mask = Tensor(keep.map { $0 == 1 ? 0 : -Float.infinity }, shape: [b, 1, 1, t])  // additive, over keys
         for layer in layers { x = layer(x, mask: mask) }
-        let pooled: Tensor
-        switch config.pooling {
-        case .cls:
-            pooled = x.narrow(1, 0, 1).reshape([b, d])                                    // [B, D]
-        case .mean:
-            let m = Tensor(keep, shape: [b, t, 1])
-            let counts = Tensor(lengths.map { Float(max($0, 1)) }, shape: [b, 1])
-            pooled = (x * m).sum(dim: 1) / counts                                          // [B, D]
-        }
-        return config.normalize ? pooled.l2Normalized() : pooled
+        return TextTokens(tokens: x, keep: Tensor(keep, shape: [b, t]))
     }
 }
 

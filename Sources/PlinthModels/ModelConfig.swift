@@ -89,6 +89,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// The width of the text tower's token features (`MultimodalModel.tokens(text:batch:)`), nil without one.
+    public var textTokenWidth: Int? {
+        if let bert { return bert.hiddenSize }
+        return text.map { shared.layers > 0 ? shared.width : $0.width }
+    }
+
     var towers: [(String, TowerShape)] {
         var out: [(String, TowerShape)] = []
         if let v = vision { out.append(("vision", v)) }

@@ -81,6 +81,18 @@ public final class MultimodalModel: Module {
         return text.pool(shared(text.tokens(ids, batch: batch), .text), ids: ids)
     }
 
+    /// ids [B*T] -> the text tower's last token features [B, L, W] (W = `config.textTokenWidth`)
+    /// and which are real: a `bert` tower's, or the CLIP-style tower's after the shared
+    /// blocks, up to and including each row's end-of-text token.
+    public func tokens(text ids: [Int], batch b: Int) -> TextTokens {
+        if let bert { return bert.tokens(ids, batch: b) }
+        guard let text else { preconditionFailure("MultimodalModel: this model has no text tower") }
+        let t = text.config.contextLength
+        let end = (0..<b).map { row in ids[row * t..<(row + 1) * t].firstIndex(of: text.endOfText).map { $0 - row * t } ?? t - 1 }
+        let keep = (0..<b).flatMap { row in (0..<t).map { $0 <= end[row] ? Float(1) : 0 } }
+        return TextTokens(tokens: shared(text.tokens(ids, batch: b), .text), keep: Tensor(keep, shape: [b, t]))
+    }
+
     /// Appends token embedding rows [K, D] as new text ids (textual inversion); returns them.
     /// Only the CLIP-style text tower takes new tokens.
     @discardableResult

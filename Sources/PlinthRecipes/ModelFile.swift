@@ -84,6 +84,9 @@ public enum ModelFile {
                                        do { try config.validate() } catch let error as ModelConfigError {
                                            throw ModelFileError(path: url.path, message: "card field 'policy.\(error.field)' \(error.message)")
                                        }
+                                       guard card.config.vision != nil, card.config.textTokenWidth != nil, card.config.shared.layers > 0 else {
+                                           throw ModelFileError(path: url.path, message: "card field 'policy' needs a model with vision and text towers and shared blocks")
+                                       }
                                        return ActionPolicy(config, model: card.config)
                                    },
                                    card: card)

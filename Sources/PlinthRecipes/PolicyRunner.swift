@@ -7,8 +7,8 @@ import PlinthNN
 
 /// A saved policy driving a task: an observation in, the action to execute out.
 ///
-/// The frame is normalized with the model's image preset, the instruction
-/// embedded once per episode, the state and actions (de)normalized by the
+/// The frame is normalized with the model's image preset, the instruction's
+/// text tokens computed once per episode, the state and actions (de)normalized by the
 /// policy's stored statistics; a chunk head's overlapping predictions are
 /// averaged by `TemporalEnsemble` (a discrete head of horizon 1 executes its prediction).
 public final class PolicyRunner {
@@ -19,7 +19,7 @@ public final class PolicyRunner {
     private let preset: ImagePreset
     private let generator: RandomGenerator
     private var ensemble: TemporalEnsemble
-    private var instruction: (text: String, embedding: Tensor)?
+    private var instruction: (text: String, tokens: TextTokens)?
 
     /// Loads a model file that holds a policy (trained by a recipe with a `policy` section).
     public init(contentsOf url: URL, seed: UInt64) throws {
@@ -49,10 +49,10 @@ public final class PolicyRunner {
                      "PolicyRunner: a \(image.width)x\(image.height) frame for a \(imageSize) px model")
         if instruction?.text != observation.instruction {
             let row = try tokenizer.tokenize(observation.instruction)
-            instruction = (observation.instruction, withNoGrad { model.encode(text: row.ids, batch: 1) })
+            instruction = (observation.instruction, withNoGrad { model.tokens(text: row.ids, batch: 1) })
         }
         let images = DemoLoader.images([image.pixels[...]], size: imageSize, mean: preset.mean, std: preset.std)
-        let chunk = policy.act(model, images: images, instruction: instruction!.embedding,
+        let chunk = policy.act(model, images: images, instruction: instruction!.tokens,
                                states: Tensor(observation.state, shape: [1, observation.state.count]), generator: generator)
         let (k, a) = (policy.config.horizon, policy.config.actionDimension)
         let values = chunk.contiguous().toArray()

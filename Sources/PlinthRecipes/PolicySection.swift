@@ -17,7 +17,7 @@ import PlinthData
 ///   head: chunk              # discrete (RT-2), chunk (ACT) or diffusion (Octo)
 ///   horizon: 4               # actions per prediction (default 1 for discrete, else 4)
 ///   shift: 4                 # random-shift augmentation in pixels (default 4)
-///   # bins: 256, hidden: 256, blocks: 3, diffusion_steps: 20, ensemble_decay: 0.01, demos: PATH
+///   # bins: 256, hidden: 256, blocks: 3, diffusion_steps: 20, queries: 4, ensemble_decay: 0.01, demos: PATH
 /// ```
 public struct PolicySection: Codable, Sendable {
     public var task: String
@@ -37,7 +37,7 @@ public struct PolicySection: Codable, Sendable {
     /// Every key this section accepts: its own and the head's (whose widths the demonstrations give).
     private enum Keys: String, CodingKey, CaseIterable {
         case task, episodes, demoSeed = "demo_seed", noise, demos, shift
-        case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay"
+        case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", queries, ensembleDecay = "ensemble_decay"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -67,6 +67,7 @@ public struct PolicySection: Codable, Sendable {
         try h.encode(head.hidden, forKey: .hidden)
         try h.encode(head.blocks, forKey: .blocks)
         try h.encode(head.diffusionSteps, forKey: .diffusionSteps)
+        try h.encode(head.queries, forKey: .queries)
         try h.encode(head.ensembleDecay, forKey: .ensembleDecay)
     }
 

@@ -8,7 +8,6 @@ func loadEmbedder(_ model: String?, embeds: String?) throws -> Embedder {
     return try embeds.map { try embedder.installing(LearnedEmbeddings.load(URL(fileURLWithPath: $0))) } ?? embedder
 }
 
-/// Builds a dataset's manifest if it is missing, showing speech synthesis progress.
 /// Builds what a recipe trains on when it is missing: its dataset's manifest, or a policy's demonstrations.
 func prepareData(_ recipe: Recipe, in directory: URL) throws {
     guard let policy = recipe.policy, let size = recipe.model.vision?.imageSize else {
@@ -24,6 +23,7 @@ func prepareData(_ recipe: Recipe, in directory: URL) throws {
     _ = try policy.demonstrations(imageSize: size, dataDirectory: directory, file: recipe.name)
 }
 
+/// Builds a dataset's manifest if it is missing, showing speech synthesis progress.
 func prepareDataset(_ name: String, in directory: URL) throws {
     let manifest = directory.appendingPathComponent(name).appendingPathComponent("manifest.jsonl")
     guard !FileManager.default.fileExists(atPath: manifest.path) else { return }

@@ -9,7 +9,8 @@ import XCTest
 /// ACT's ensemble weights, and each head fitting a fixed batch.
 final class ActionPolicyTests: XCTestCase {
     let model = ModelConfig(embedDim: 16, shared: SharedConfig(layers: 1, width: 12, heads: 2),
-                            vision: VisionConfig(imageSize: 8, patchSize: 4, width: 12, layers: 0, heads: 2))
+                            vision: VisionConfig(imageSize: 8, patchSize: 4, width: 12, layers: 0, heads: 2),
+                            text: TextConfig(vocabSize: 20, contextLength: 5, width: 12, layers: 0, heads: 2))
     let (b, p, a, k) = (3, 2, 2, 4)
 
     func policy(_ head: PolicyConfig.Head, horizon: Int? = nil) throws -> (ActionPolicy, MultimodalModel) {
@@ -20,11 +21,13 @@ final class ActionPolicyTests: XCTestCase {
         return (ActionPolicy(config, model: model, generator: g), try MultimodalModel(model, generator: g))
     }
 
-    func batch(horizon: Int) -> (images: Tensor, text: Tensor, states: Tensor, actions: Tensor, mask: Tensor) {
+    /// Instructions of 3, 5 and 2 tokens of width 12.
+    func batch(horizon: Int) -> (images: Tensor, text: TextTokens, states: Tensor, actions: Tensor, mask: Tensor) {
         let g = RandomGenerator(seed: 2)
         let mask = Tensor((0..<b * horizon).map { $0 == b * horizon - 1 ? 0 : 1 }, shape: [b, horizon])
-        return (.randn([b, 3, 8, 8], generator: g), .randn([b, 16], generator: g), .randn([b, p], generator: g),
-                .rand([b, horizon, a], low: -0.8, high: 0.8, generator: g), mask)
+        let keep = Tensor([3, 5, 2].flatMap { n in (0..<5).map { $0 < n ? Float(1) : 0 } }, shape: [b, 5])
+        return (.randn([b, 3, 8, 8], generator: g), TextTokens(tokens: .randn([b, 5, 12], generator: g), keep: keep),
+                .randn([b, p], generator: g), .rand([b, horizon, a], low: -0.8, high: 0.8, generator: g), mask)
     }
 
     func testEveryHeadPredictsChunksAndTrainsThroughTheBackbone() throws {
@@ -49,6 +52,22 @@ final class ActionPolicyTests: XCTestCase {
             }
             XCTAssertTrue(policy.namedTensors().map(\.0).contains("normalization.action_low"), "statistics travel in the state dict")
         }
+    }
+
+    func testTheInstructionIsReadFromItsRealTokensOnly() throws {
+        let (policy, mm) = try self.policy(.chunk)
+        Init.normal(policy.trunk.film.weight, std: 0.2, generator: RandomGenerator(seed: 6))   // FiLM starts at zero
+        let x = batch(horizon: k)
+        func readout(_ text: TextTokens) -> [Float] {
+            withNoGrad { policy.trunk(mm, images: x.images, instruction: text, state: x.states).toArray() }
+        }
+        let reference = readout(x.text)
+        let noisyPadding = x.text.tokens + Tensor.randn([b, 5, 12], generator: RandomGenerator(seed: 7)) * (1 - x.text.keep.unsqueeze(2))
+        XCTAssertEqual(readout(TextTokens(tokens: noisyPadding, keep: x.text.keep)), reference, accuracy: 1e-5,
+                       "padding does not change the readout")
+        let otherWords = x.text.tokens + Tensor.randn([b, 5, 12], generator: RandomGenerator(seed: 8))
+        let changed = zip(readout(TextTokens(tokens: otherWords, keep: x.text.keep)), reference).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(changed, 1e-3, "other words change the readout")
     }
 
     func testNormalizationUsesPercentilesAndRoundTrips() {

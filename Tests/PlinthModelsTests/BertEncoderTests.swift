@@ -20,6 +20,19 @@ final class BertEncoderTests: XCTestCase {
         XCTAssertEqual(alone.toArray().reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)   // normalize: true
     }
 
+    /// Token features: real tokens marked, independent of the padding, and mean-pooled to `encode`.
+    func testTokenFeaturesMarkTheRealTokens() {
+        let encoder = BertEncoder(config, generator: RandomGenerator(seed: 1))
+        let short = [2, 7, 9, 3], long = [2, 11, 12, 13, 14, 15, 3]
+        let x = encoder.tokens(short + [0, 0, 0] + long, batch: 2)
+        XCTAssertEqual(x.tokens.shape, [2, 7, 16])
+        XCTAssertEqual(x.keep.toArray(), [1, 1, 1, 1, 0, 0, 0] + Array(repeating: 1, count: 7))
+        let alone = encoder.tokens(short, batch: 1).tokens
+        XCTAssertLessThan(maxAbsDifference(alone, x.tokens.narrow(0, 0, 1).narrow(1, 0, 4)), 1e-5)
+        let pooled = alone.mean(dim: 1).l2Normalized()
+        XCTAssertLessThan(maxAbsDifference(pooled, encoder.encode(short, batch: 1)), 1e-6)
+    }
+
     func testKeysFollowHuggingFaceBertModel() throws {
         let keys = Set(BertEncoder(config).namedParameters().map(\.0))
         XCTAssertTrue(keys.contains("embeddings.word_embeddings.weight"))

@@ -1,7 +1,7 @@
 import PlinthModels
 import PlinthNN
 
-// Legend: B batch, D backbone width, E joint width, P state width, K horizon, A action width.
+// Legend: B batch, D backbone width, P state width, K horizon, A action width.
 
 /// A policy head on a multimodal model: `PolicyTrunk` (image, instruction and
 /// state through the shared backbone), one `ActionHead` (`config.head`) and
@@ -16,11 +16,12 @@ public final class ActionPolicy: Module {
     public let normalization: ActionNormalization
     public var isTraining = true
 
-    /// A policy for `model` (it needs a vision tower and shared blocks; checked by the recipe).
+    /// A policy for `model` (it needs a vision tower, a text tower and shared blocks; checked by the recipe).
     public init(_ config: PolicyConfig, model: ModelConfig, generator: RandomGenerator = .default) {
         self.config = config
         let d = model.shared.width, (k, a) = (config.horizon, config.actionDimension)
-        trunk = PolicyTrunk(width: d, instructionWidth: model.embedDim, stateDimension: config.stateDimension, generator: generator)
+        trunk = PolicyTrunk(width: d, instructionWidth: model.textTokenWidth!, queries: config.queries,
+                            stateDimension: config.stateDimension, generator: generator)
         head = switch config.head {
         case .discrete: DiscreteActionHead(width: d, horizon: k, actionDimension: a, bins: config.bins, generator: generator)
         case .chunk: ChunkActionHead(width: d, hidden: config.hidden, horizon: k, actionDimension: a, generator: generator)
@@ -34,16 +35,16 @@ public final class ActionPolicy: Module {
         [("trunk", .module(trunk)), ("head", .module(head)), ("normalization", .module(normalization))]
     }
 
-    /// The behaviour-cloning loss: images [B, 3, H, W], instruction embeddings [B, E],
+    /// The behaviour-cloning loss: images [B, 3, H, W], the instruction's text tokens,
     /// raw states [B, P], raw action chunks [B, K, A] and their mask [B, K].
-    public func loss(_ model: MultimodalModel, images: Tensor, instruction: Tensor, states: Tensor, actions: Tensor,
+    public func loss(_ model: MultimodalModel, images: Tensor, instruction: TextTokens, states: Tensor, actions: Tensor,
                      mask: Tensor, generator: RandomGenerator) -> Tensor {
         let readout = trunk(model, images: images, instruction: instruction, state: normalization.normalize(states: states))
         return head.loss(readout, actions: normalization.normalize(actions: actions), mask: mask, generator: generator)
     }
 
-    /// Raw action chunks [B, K, A] for images [B, 3, H, W], instruction embeddings [B, E] and raw states [B, P].
-    public func act(_ model: MultimodalModel, images: Tensor, instruction: Tensor, states: Tensor,
+    /// Raw action chunks [B, K, A] for images [B, 3, H, W], the instruction's text tokens and raw states [B, P].
+    public func act(_ model: MultimodalModel, images: Tensor, instruction: TextTokens, states: Tensor,
                     generator: RandomGenerator) -> Tensor {
         withNoGrad {
             let readout = trunk(model, images: images, instruction: instruction, state: normalization.normalize(states: states))

@@ -22,6 +22,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// MLP-ResNet blocks of the diffusion head.
     public var blocks: Int
     public var diffusionSteps: Int
+    /// Q, learned queries that pool the instruction's tokens (`PolicyTrunk`).
+    public var queries: Int
     /// ACT's temporal-ensembling weight exp(-m i) over a step's predictions, the oldest i = 0.
     public var ensembleDecay: Float
     /// The task the demonstrations came from, its P and A.
@@ -30,14 +32,14 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var actionDimension: Int
 
     public init(head: Head, horizon: Int, bins: Int = 256, hidden: Int = 256, blocks: Int = 3, diffusionSteps: Int = 20,
-                ensembleDecay: Float = 0.01, task: String, stateDimension: Int, actionDimension: Int) {
+                queries: Int = 4, ensembleDecay: Float = 0.01, task: String, stateDimension: Int, actionDimension: Int) {
         (self.head, self.horizon, self.bins, self.hidden, self.blocks) = (head, horizon, bins, hidden, blocks)
-        (self.diffusionSteps, self.ensembleDecay) = (diffusionSteps, ensembleDecay)
+        (self.diffusionSteps, self.queries, self.ensembleDecay) = (diffusionSteps, queries, ensembleDecay)
         (self.task, self.stateDimension, self.actionDimension) = (task, stateDimension, actionDimension)
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", ensembleDecay = "ensemble_decay"
+        case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", queries, ensembleDecay = "ensemble_decay"
         case task, stateDimension = "state_dimension", actionDimension = "action_dimension"
     }
 
@@ -52,6 +54,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
                   hidden: try c.decodeIfPresent(Int.self, forKey: .hidden) ?? 256,
                   blocks: try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 3,
                   diffusionSteps: try c.decodeIfPresent(Int.self, forKey: .diffusionSteps) ?? 20,
+                  queries: try c.decodeIfPresent(Int.self, forKey: .queries) ?? 4,
                   ensembleDecay: try c.decodeIfPresent(Float.self, forKey: .ensembleDecay) ?? 0.01,
                   task: try c.decodeIfPresent(String.self, forKey: .task) ?? "",
                   stateDimension: try c.decodeIfPresent(Int.self, forKey: .stateDimension) ?? 0,
@@ -69,6 +72,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check((8...8192).contains(hidden), "hidden", "must be in 8...8192, got \(hidden)")
         try check((1...16).contains(blocks), "blocks", "must be in 1...16, got \(blocks)")
         try check((1...1000).contains(diffusionSteps), "diffusion_steps", "must be in 1...1000, got \(diffusionSteps)")
+        try check((1...64).contains(queries), "queries", "must be in 1...64, got \(queries)")
         try check(ensembleDecay >= 0, "ensemble_decay", "must be >= 0")
         try check((1...256).contains(stateDimension) && (1...64).contains(actionDimension), "state_dimension",
                   "state and action widths must be in 1...256 and 1...64")

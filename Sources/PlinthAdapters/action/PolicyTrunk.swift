@@ -1,32 +1,43 @@
 import PlinthModels
 import PlinthNN
 
-// Legend: B batch, T image tokens, D backbone width, E joint width, P state width.
+// Legend: B batch, T image tokens, L instruction tokens, W text token width,
+// Q instruction queries, D backbone width, P state width.
 
 /// Turns what a policy sees into one readout vector through the multimodal
 /// model's shared backbone (Octo's readout token, Team et al. 2024).
 ///
-/// The instruction's joint embedding [B, E] and the normalized state [B, P]
-/// become one token each (`instruction`, `state` projections to D); they and
-/// a learned `readout` token follow the image's vision-tower tokens through
-/// the shared blocks, where attention mixes them; the readout's output,
-/// layer-normed (`ln`), is what an action head reads. The instruction also
-/// modulates every image token before the shared blocks (`film`: E -> 2D
-/// scale and shift, zero at start, as in RT-1), so each patch can tell whether
-/// it shows the named object.
+/// The instruction arrives as the text tower's token features [B, L, W], not
+/// its pooled sentence vector: a sentence encoder's vectors for "balance the
+/// pole on the left side" and "... right side" are nearly parallel (cosine
+/// 0.996 with all-MiniLM-L6-v2), while the words' own features differ. The
+/// tokens are projected to D (`instruction`) and read by Q learned `queries`
+/// (attention pooling over the real tokens, as a Perceiver resampler does), so
+/// each query can pick out a word such as the colour or the shape.
 ///
-/// Keys: `instruction.*`, `film.*`, `state.*`, `readout` [1, D], `ln.*`.
+/// The Q pooled tokens, the normalized state [B, P] (`state` projection) and a
+/// learned `readout` token follow the image's vision-tower tokens through the
+/// shared blocks, where attention mixes them; the readout's output,
+/// layer-normed (`ln`), is what an action head reads. The pooled instruction
+/// also modulates every image token before the shared blocks (`film`: Q D ->
+/// 2D scale and shift, zero at start, as in RT-1), so each patch can tell
+/// whether it shows the named object.
+///
+/// Keys: `instruction.*`, `queries` [Q, D], `film.*`, `state.*`, `readout` [1, D], `ln.*`.
 public final class PolicyTrunk: Module {
     public let instruction: Linear
+    public let queries: Tensor
     public let film: Linear
     public let state: Linear
     public let readout: Tensor
     public let ln: LayerNorm
     public var isTraining = true
 
-    public init(width d: Int, instructionWidth e: Int, stateDimension p: Int, generator: RandomGenerator = .default) {
-        instruction = Linear(e, d, generator: generator)
-        film = Linear(e, 2 * d, generator: generator)
+    public init(width d: Int, instructionWidth w: Int, queries q: Int, stateDimension p: Int,
+                generator: RandomGenerator = .default) {
+        instruction = Linear(w, d, generator: generator)
+        queries = .randn([q, d], std: 0.02, generator: generator, requiresGrad: true)
+        film = Linear(q * d, 2 * d, generator: generator)
         film.weight.fill(0)
         film.bias?.fill(0)
         state = Linear(p, d, generator: generator)
@@ -35,16 +46,20 @@ public final class PolicyTrunk: Module {
     }
 
     public var items: [(String, ModuleItem)] {
-        [("instruction", .module(instruction)), ("film", .module(film)), ("state", .module(state)), ("readout", .parameter(readout)), ("ln", .module(ln))]
+        [("instruction", .module(instruction)), ("queries", .parameter(queries)), ("film", .module(film)),
+         ("state", .module(state)), ("readout", .parameter(readout)), ("ln", .module(ln))]
     }
 
-    /// images [B, 3, H, W], instruction [B, E], state [B, P] (normalized) -> [B, D].
-    public func callAsFunction(_ model: MultimodalModel, images: Tensor, instruction text: Tensor, state s: Tensor) -> Tensor {
-        let b = images.shape[0], d = readout.shape[1]
-        let extra = Tensor.concat([instruction(text).unsqueeze(1), state(s).unsqueeze(1),
-                                   readout.unsqueeze(0).expand([b, 1, d])], dim: 1)       // [B, 3, D]
-        let modulation = film(text).chunk(2, dim: 1)                                        // 2 x [B, D]
-        let tokens = model.tokens(images: images, appending: extra, film: (modulation[0], modulation[1]))   // [B, T + 3, D]
-        return ln(tokens.narrow(1, tokens.shape[1] - 1, 1).reshape([b, d]))                 // [B, D]
+    /// images [B, 3, H, W], the instruction's text tokens, state [B, P] (normalized) -> [B, D].
+    public func callAsFunction(_ model: MultimodalModel, images: Tensor, instruction text: TextTokens, state s: Tensor) -> Tensor {
+        let b = images.shape[0], (q, d) = (queries.shape[0], queries.shape[1])
+        let words = instruction(text.tokens)                                                   // [B, L, D]
+        let padding = Tensor(text.keep.toArray().map { $0 > 0 ? 0 : -Float.infinity }, shape: [b, 1, text.keep.shape[1]])
+        let weights = (Tensor.matmul(queries, words.T) * (1 / Float(d).squareRoot()) + padding).softmax(dim: -1)   // [B, Q, L]
+        let pooled = Tensor.matmul(weights, words)                                             // [B, Q, D]
+        let extra = Tensor.concat([pooled, state(s).unsqueeze(1), readout.unsqueeze(0).expand([b, 1, d])], dim: 1)  // [B, Q + 2, D]
+        let modulation = film(pooled.reshape([b, q * d])).chunk(2, dim: 1)                    // 2 x [B, D]
+        let tokens = model.tokens(images: images, appending: extra, film: (modulation[0], modulation[1]))   // [B, T + Q + 2, D]
+        return ln(tokens.narrow(1, tokens.shape[1] - 1, 1).reshape([b, d]))                   // [B, D]
     }
 }
