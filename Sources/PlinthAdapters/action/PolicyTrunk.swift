@@ -11,7 +11,8 @@ import PlinthNN
 /// its pooled sentence vector: a sentence encoder's vectors for "balance the
 /// pole on the left side" and "... right side" are nearly parallel (cosine
 /// 0.996 with all-MiniLM-L6-v2), while the words' own features differ. The
-/// tokens are projected to D (`instruction`) and read by Q learned `queries`
+/// tokens, each scaled to unit length as sentence vectors are (which keeps
+/// FiLM's first updates small), are projected to D (`instruction`) and read by Q learned `queries`
 /// (attention pooling over the real tokens, as a Perceiver resampler does), so
 /// each query can pick out a word such as the colour or the shape.
 ///
@@ -53,7 +54,7 @@ public final class PolicyTrunk: Module {
     /// images [B, 3, H, W], the instruction's text tokens, state [B, P] (normalized) -> [B, D].
     public func callAsFunction(_ model: MultimodalModel, images: Tensor, instruction text: TextTokens, state s: Tensor) -> Tensor {
         let b = images.shape[0], (q, d) = (queries.shape[0], queries.shape[1])
-        let words = instruction(text.tokens)                                                   // [B, L, D]
+        let words = instruction(text.tokens.l2Normalized())                                    // [B, L, D]
         let padding = Tensor(text.keep.toArray().map { $0 > 0 ? 0 : -Float.infinity }, shape: [b, 1, text.keep.shape[1]])
         let weights = (Tensor.matmul(queries, words.T) * (1 / Float(d).squareRoot()) + padding).softmax(dim: -1)   // [B, Q, L]
         let pooled = Tensor.matmul(weights, words)                                             // [B, Q, D]

@@ -6,6 +6,7 @@
 //   plinth-bench sentences ...        sentence embedding with an imported MiniLM (benchmarks/minilm), sentences/s
 //   plinth-bench captions ...         caption decoding (benchmarks/captioning), captions/s
 //   plinth-bench dit ...              a DiT denoiser training step (benchmarks/diffusion), images/s
+//   plinth-bench policy ...           an action policy's behaviour-cloning step (benchmarks/policy), samples/s
 //   plinth-bench collectives ...      MPI all-reduce and all-gather under mpirun (benchmarks/distributed), GB/s
 //
 // Threads come from PLINTH_NUM_THREADS (Plinth and OpenBLAS alike).
@@ -85,6 +86,7 @@ case "sentences":
     try! benchmarkSentences(args.dropFirst())
 case "captions": try! benchmarkCaptions(args.dropFirst())   // benchmarks/captioning
 case "dit": benchmarkDiT(args.dropFirst())                   // benchmarks/diffusion
+case "policy": benchmarkPolicy(args.dropFirst())             // benchmarks/policy
 case "collectives": try! benchmarkCollectives(args.dropFirst())  // benchmarks/distributed
 case "images", "audio":
     try! benchmarkFrontEnd(args.first!, folder: args.dropFirst().first ?? ".")
