@@ -4,7 +4,7 @@ import PlinthData
 
 /// Behaviour cloning of an action head (see `ActionPolicy`) on scripted-expert
 /// demonstrations of a control task. The demonstrations are recorded on first
-/// use into `<data>/demos/<task>-<episodes>ep-seed<S>-noise<σ>-<H>px` (as
+/// use into `<data>/demos/<task>-<episodes>ep-seed<S>-noise<σ>-<H>px[-every]` (as
 /// `plinth demos` would), or read from `demos` when given. The image size is
 /// the model's vision image size; `data.image` gives the normalization and
 /// `data.text` the instruction's tokenizer.
@@ -13,6 +13,7 @@ import PlinthData
 /// policy:
 ///   task: reach              # reach, push or cartpole
 ///   episodes: 300            # demonstrations, seeds from demo_seed (default 0)
+///   every_variant: false     # record each layout under every instruction (default false)
 ///   noise: 0.3               # DART noise on the executed action (default 0.3)
 ///   head: chunk              # discrete (RT-2), chunk (ACT) or diffusion (Octo)
 ///   horizon: 4               # actions per prediction (default 1 for discrete, else 4)
@@ -24,6 +25,7 @@ public struct PolicySection: Codable, Sendable {
     public var episodes: Int
     public var demoSeed: UInt64
     public var noise: Float
+    public var everyVariant: Bool
     public var demos: String?
     public var shift: Int
     /// The head's settings, read from the same mapping (`PolicyConfig`'s keys and defaults); its
@@ -31,12 +33,12 @@ public struct PolicySection: Codable, Sendable {
     public var head: PolicyConfig
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, episodes, demoSeed = "demo_seed", noise, demos, shift
+        case task, episodes, demoSeed = "demo_seed", noise, everyVariant = "every_variant", demos, shift
     }
 
     /// Every key this section accepts: its own and the head's (whose widths the demonstrations give).
     private enum Keys: String, CodingKey, CaseIterable {
-        case task, episodes, demoSeed = "demo_seed", noise, demos, shift
+        case task, episodes, demoSeed = "demo_seed", noise, everyVariant = "every_variant", demos, shift
         case head, horizon, bins, hidden, blocks, diffusionSteps = "diffusion_steps", queries, ensembleDecay = "ensemble_decay"
     }
 
@@ -47,6 +49,7 @@ public struct PolicySection: Codable, Sendable {
         episodes = try c.decode(Int.self, forKey: .episodes)
         demoSeed = try c.decodeIfPresent(UInt64.self, forKey: .demoSeed) ?? 0
         noise = try c.decodeIfPresent(Float.self, forKey: .noise) ?? 0.3
+        everyVariant = try c.decodeIfPresent(Bool.self, forKey: .everyVariant) ?? false
         demos = try c.decodeIfPresent(String.self, forKey: .demos)
         shift = try c.decodeIfPresent(Int.self, forKey: .shift) ?? 4
         head = try PolicyConfig(from: decoder)
@@ -58,6 +61,7 @@ public struct PolicySection: Codable, Sendable {
         try c.encode(episodes, forKey: .episodes)
         try c.encode(demoSeed, forKey: .demoSeed)
         try c.encode(noise, forKey: .noise)
+        try c.encode(everyVariant, forKey: .everyVariant)
         try c.encodeIfPresent(demos, forKey: .demos)
         try c.encode(shift, forKey: .shift)
         var h = encoder.container(keyedBy: PolicyConfig.CodingKeys.self)
@@ -79,19 +83,20 @@ public struct PolicySection: Codable, Sendable {
     }
 
     /// The folder `plinth demos` and a recipe use for these settings by default.
-    public static func defaultFolder(task: String, episodes: Int, seed: UInt64, noise: Float, imageSize: Int,
-                                     dataDirectory: URL) -> URL {
+    public static func defaultFolder(task: String, episodes: Int, seed: UInt64, noise: Float, everyVariant: Bool,
+                                     imageSize: Int, dataDirectory: URL) -> URL {
         dataDirectory.appendingPathComponent("demos")
-            .appendingPathComponent("\(task)-\(episodes)ep-seed\(seed)-noise\(noise)-\(imageSize)px")
+            .appendingPathComponent("\(task)-\(episodes)ep-seed\(seed)-noise\(noise)-\(imageSize)px\(everyVariant ? "-every" : "")")
     }
 
     /// Reads the demonstrations, recording them first when the default folder has none.
     public func demonstrations(imageSize: Int, dataDirectory: URL, file: String) throws -> Demonstrations {
         let folder = demos.map { Assets.resolve($0) }
-            ?? Self.defaultFolder(task: task, episodes: episodes, seed: demoSeed, noise: noise, imageSize: imageSize,
-                                  dataDirectory: dataDirectory)
+            ?? Self.defaultFolder(task: task, episodes: episodes, seed: demoSeed, noise: noise, everyVariant: everyVariant,
+                                  imageSize: imageSize, dataDirectory: dataDirectory)
         if demos == nil, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("steps.safetensors").path) {
-            let recorder = DemoRecorder(task: task, imageSize: imageSize, episodes: episodes, seed: demoSeed, noise: noise)
+            let recorder = DemoRecorder(task: task, imageSize: imageSize, episodes: episodes, seed: demoSeed, noise: noise,
+                                        everyVariant: everyVariant)
             try recorder.record().save(to: folder)
         }
         let loaded = try Demonstrations.load(from: folder)

@@ -15,7 +15,8 @@ func prepareData(_ recipe: Recipe, in directory: URL) throws {
     }
     if policy.demos == nil {
         let folder = PolicySection.defaultFolder(task: policy.task, episodes: policy.episodes, seed: policy.demoSeed,
-                                                 noise: policy.noise, imageSize: size, dataDirectory: directory)
+                                                 noise: policy.noise, everyVariant: policy.everyVariant, imageSize: size,
+                                                 dataDirectory: directory)
         if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("steps.safetensors").path) {
             print("recording \(policy.episodes) \(policy.task) demonstrations into \(folder.path)")
         }

@@ -18,14 +18,17 @@ struct Demos: ParsableCommand {
     @Option(help: "Episodes to record.") var episodes = 300
     @Option(help: "Seed of the episodes' layouts and instructions.") var seed: UInt64 = 0
     @Option(help: "Std of the Gaussian noise added to executed actions (task units).") var noise: Float = 0.3
+    @Flag(help: "Record each layout under every instruction variant in turn (episodes counts them all).") var everyVariant = false
     @Option(help: "Camera image side in pixels (the policy model's image size).") var imageSize = 64
-    @Option(help: "Output folder (default: $PLINTH_DATA/demos/<task>-<episodes>ep-seed<S>-noise<σ>-<size>px).") var out: String?
+    @Option(help: "Output folder (default: $PLINTH_DATA/demos/<task>-<episodes>ep-seed<S>-noise<σ>-<size>px[-every]).") var out: String?
 
     func run() throws {
         let folder = out.map { URL(fileURLWithPath: $0) } ?? PolicySection.defaultFolder(
-            task: task, episodes: episodes, seed: seed, noise: noise, imageSize: imageSize, dataDirectory: Datasets.defaultDirectory)
+            task: task, episodes: episodes, seed: seed, noise: noise, everyVariant: everyVariant, imageSize: imageSize,
+            dataDirectory: Datasets.defaultDirectory)
         let bar = ProgressBar(total: episodes, label: "episode", unit: "episodes")
-        let demos = try DemoRecorder(task: task, imageSize: imageSize, episodes: episodes, seed: seed, noise: noise)
+        let demos = try DemoRecorder(task: task, imageSize: imageSize, episodes: episodes, seed: seed, noise: noise,
+                                       everyVariant: everyVariant)
             .record { done, _ in bar.update(step: done, items: 1) }
         bar.finish()
         try demos.save(to: folder)

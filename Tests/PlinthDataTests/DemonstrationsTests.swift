@@ -42,6 +42,16 @@ final class DemonstrationsTests: XCTestCase {
         XCTAssertEqual(try Demonstrations.load(from: folder).task, "cartpole", "a save replaces the folder whole")
     }
 
+    func testEveryVariantRecordsEachLayoutUnderEachInstruction() throws {
+        let demos = try DemoRecorder(task: "reach", imageSize: 16, episodes: 6, seed: 7, noise: 0.3, everyVariant: true).record()
+        XCTAssertEqual(demos.episodes.map(\.variant), [0, 1, 2, 0, 1, 2])
+        XCTAssertEqual(Set(demos.episodes.map(\.seed)), [DemoRecorder.episodeSeed(7, 0), DemoRecorder.episodeSeed(7, 1)])
+        XCTAssertEqual(Set(demos.episodes[0..<3].map(\.instruction)).count, 3, "three objects, three instructions")
+        let firstFrames = demos.episodes[0..<3].map { e in demos.frames[(e.start * 768)..<(e.start * 768 + 768)] }
+        XCTAssertTrue(firstFrames.allSatisfy { $0 == firstFrames[0] }, "one layout")
+        XCTAssertNotEqual(demos.actions[2 * demos.episodes[0].start], demos.actions[2 * demos.episodes[1].start])
+    }
+
     func testBadFoldersNameTheFile() throws {
         try record().save(to: folder)
         let episodes = folder.appendingPathComponent("episodes.jsonl")

@@ -35,7 +35,7 @@ final class PolicyRunTests: ShippedRecipeRun {
             XCTAssertTrue(try String(contentsOf: RunDirectory(url: run).metricsURL, encoding: .utf8).contains("\"policy_loss\""))
 
             let demos = try Demonstrations.load(from: PolicySection.defaultFolder(task: "reach", episodes: 4, seed: 0, noise: 0.3,
-                                                                                   imageSize: 64, dataDirectory: data))
+                                                                                   everyVariant: false, imageSize: 64, dataDirectory: data))
             let fitted = ActionNormalization(stateDimension: 2, actionDimension: 2)
             fitted.fit(actions: demos.actions, states: demos.states)
             let saved = try SafetensorsFile(contentsOf: file).tensors()

@@ -10,15 +10,22 @@ import PlinthTensor
 /// the demonstrations then show how to recover from small mistakes, which a
 /// cloned policy will make. The expert's own success rate is measured without noise
 /// by `PolicyEvaluation`; here `success` records the noisy episode's outcome.
+///
+/// With `everyVariant`, each layout is recorded under every instruction variant
+/// in turn: episode i starts from seed `Seeds.mix(seed, i / n)` with variant
+/// i % n, for the task's n variants. The same image then leads to n different
+/// action sequences, so a cloned policy cannot act from the image alone.
 public struct DemoRecorder: Sendable {
     public var task: String
     public var imageSize: Int
     public var episodes: Int
     public var seed: UInt64
     public var noise: Float
+    public var everyVariant: Bool
 
-    public init(task: String, imageSize: Int, episodes: Int, seed: UInt64, noise: Float) {
+    public init(task: String, imageSize: Int, episodes: Int, seed: UInt64, noise: Float, everyVariant: Bool = false) {
         (self.task, self.imageSize, self.episodes, self.seed, self.noise) = (task, imageSize, episodes, seed, noise)
+        self.everyVariant = everyVariant
     }
 
     /// The seed of demonstration episode `i`.
@@ -35,10 +42,11 @@ public struct DemoRecorder: Sendable {
         let env = try ControlTasks.make(task, imageSize: imageSize)
         var demos = Demonstrations(task: task, imageSize: imageSize, stateDimension: env.spec.stateDimension,
                                    actionDimension: env.spec.actionDimension)
+        let n = env.variantCount
         for i in 0..<episodes {
-            let seed = Self.episodeSeed(self.seed, i)
-            let jitter = RandomGenerator(seed: Seeds.mix(seed, 0x6E6F_6973_65))
-            var observation = env.reset(seed: seed, variant: nil, phrasing: .training)
+            let seed = Self.episodeSeed(self.seed, everyVariant ? i / n : i)
+            let jitter = RandomGenerator(seed: Seeds.mix(Self.episodeSeed(self.seed, i), 0x6E6F_6973_65))
+            var observation = env.reset(seed: seed, variant: everyVariant ? i % n : nil, phrasing: .training)
             let start = demos.stepCount
             var success = false
             while true {
