@@ -4,10 +4,11 @@ policy as Plinth's `ActionPolicy` with the chunk head on a `MultimodalModel` (re
 - the vision tower (open_clip's VisionTransformer): patch embedding as a strided conv without
   bias, class token, learned positions, ln_pre, the tower's own blocks;
 - the image row of the modality embedding added to its tokens;
-- the trunk (PolicyTrunk): the instruction's token features scaled to unit length and projected
-  W -> D, pooled by Q learned queries (softmax(q k^T / sqrt(D)) over the real tokens), FiLM
-  (Q D -> 2D, zero at start) on the image tokens x (1 + scale) + shift, a state projection and a
-  learned readout token; [image tokens, Q pooled, state, readout] through the shared blocks
+- the trunk (PolicyTrunk): the instruction's token features scaled to unit length, projected
+  W -> D and layer-normed, pooled by Q learned queries (softmax(q k^T / sqrt(D)) over the real
+  tokens), FiLM (Q D -> 2D, zero at start) on the image tokens x (1 + scale) + shift, a state
+  projection and a readout token (learned, plus Q D -> D of the pooled instruction, zero at
+  start); [image tokens, Q pooled, state, readout] through the shared blocks
   (pre-norm, fused in-projection, exact-GELU MLP of ratio 4, not causal), LayerNorm on the readout;
 - the chunk head (fc1 D -> F, GELU, fc2 F -> K A), L1 on the masked mean against the normalized
   actions, backward and AdamW (decay 0.05 on matrices, as Plinth's parameter groups).
@@ -91,12 +92,16 @@ class Policy(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))  # contrastive only: unused here
         # The trunk.
         self.instruction = nn.Linear(a.text_width, d)
+        self.instruction_ln = nn.LayerNorm(d)
         self.queries = nn.Parameter(torch.randn(q, d) * 0.02)
         self.film = nn.Linear(q * d, 2 * d)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
         self.state = nn.Linear(a.state, d)
         self.readout = nn.Parameter(torch.randn(1, d) * 0.02)
+        self.readout_instruction = nn.Linear(q * d, d)
+        nn.init.zeros_(self.readout_instruction.weight)
+        nn.init.zeros_(self.readout_instruction.bias)
         self.ln = nn.LayerNorm(d)
         # The head.
         self.fc1, self.fc2 = nn.Linear(d, a.hidden), nn.Linear(a.hidden, a.horizon * a.action)
@@ -117,12 +122,14 @@ class Policy(nn.Module):
 
     def readout_features(self, images, tokens, keep, state):             # -> [B, D]
         b, (q, d) = images.shape[0], self.queries.shape
-        words = self.instruction(F.normalize(tokens, dim=-1))             # [B, L, D]
+        words = self.instruction_ln(self.instruction(F.normalize(tokens, dim=-1)))   # [B, L, D]
         padding = torch.zeros(keep.shape).masked_fill(keep <= 0, float("-inf"))[:, None]   # [B, 1, L]
         weights = (self.queries @ words.transpose(1, 2) / math.sqrt(d) + padding).softmax(-1)  # [B, Q, L]
         pooled = weights @ words                                          # [B, Q, D]
-        extra = torch.cat([pooled, self.state(state)[:, None], self.readout.expand(b, 1, d)], dim=1)
-        scale, shift = self.film(pooled.reshape(b, q * d)).chunk(2, dim=1)
+        flat = pooled.reshape(b, q * d)
+        asking = self.readout + self.readout_instruction(flat)           # [B, D]
+        extra = torch.cat([pooled, self.state(state)[:, None], asking[:, None]], dim=1)
+        scale, shift = self.film(flat).chunk(2, dim=1)
         image = self.visual.tokens(images) + self.modality_embedding[0:1]
         h = torch.cat([image * (1 + scale[:, None]) + shift[:, None], extra], dim=1)  # [B, T + Q + 2, D]
         for block in self.backbone:

@@ -11,55 +11,70 @@ import PlinthNN
 /// its pooled sentence vector: a sentence encoder's vectors for "balance the
 /// pole on the left side" and "... right side" are nearly parallel (cosine
 /// 0.996 with all-MiniLM-L6-v2), while the words' own features differ. The
-/// tokens, each scaled to unit length as sentence vectors are (which keeps
-/// FiLM's first updates small), are projected to D (`instruction`) and read by Q learned `queries`
+/// tokens, each scaled to unit length, are projected to D and layer-normed
+/// (`instruction`, `instruction_ln`) and read by Q learned `queries`
 /// (attention pooling over the real tokens, as a Perceiver resampler does), so
 /// each query can pick out a word such as the colour or the shape.
 ///
 /// The Q pooled tokens, the normalized state [B, P] (`state` projection) and a
-/// learned `readout` token follow the image's vision-tower tokens through the
-/// shared blocks, where attention mixes them; the readout's output,
-/// layer-normed (`ln`), is what an action head reads. The pooled instruction
-/// also modulates every image token before the shared blocks (`film`: Q D ->
-/// 2D scale and shift, zero at start, as in RT-1), so each patch can tell
-/// whether it shows the named object.
+/// readout token follow the image's vision-tower tokens through the shared
+/// blocks, where attention mixes them; the readout's output, layer-normed
+/// (`ln`), is what an action head reads. The pooled instruction enters twice
+/// more, each path zero at start:
+/// - it modulates every image token before the shared blocks (`film`: Q D ->
+///   2D scale and shift, as in RT-1), so each patch can tell whether it shows
+///   the named object;
+/// - it is added to the learned `readout` (`readout_instruction`: Q D -> D), so
+///   the readout's first attention already asks for the named object. Without
+///   this one-hop path, behaviour cloning on scenes shown under every
+///   instruction stayed at the instruction-blind loss for thousands of steps.
 ///
-/// Keys: `instruction.*`, `queries` [Q, D], `film.*`, `state.*`, `readout` [1, D], `ln.*`.
+/// Keys: `instruction.*`, `instruction_ln.*`, `queries` [Q, D], `film.*`, `state.*`, `readout` [1, D],
+/// `readout_instruction.*`, `ln.*`.
 public final class PolicyTrunk: Module {
     public let instruction: Linear
+    public let instructionNorm: LayerNorm
     public let queries: Tensor
     public let film: Linear
     public let state: Linear
     public let readout: Tensor
+    public let readoutInstruction: Linear
     public let ln: LayerNorm
     public var isTraining = true
 
     public init(width d: Int, instructionWidth w: Int, queries q: Int, stateDimension p: Int,
                 generator: RandomGenerator = .default) {
         instruction = Linear(w, d, generator: generator)
+        instructionNorm = LayerNorm(d)
         queries = .randn([q, d], std: 0.02, generator: generator, requiresGrad: true)
         film = Linear(q * d, 2 * d, generator: generator)
         film.weight.fill(0)
         film.bias?.fill(0)
         state = Linear(p, d, generator: generator)
         readout = .randn([1, d], std: 0.02, generator: generator, requiresGrad: true)
+        readoutInstruction = Linear(q * d, d, generator: generator)
+        readoutInstruction.weight.fill(0)
+        readoutInstruction.bias?.fill(0)
         ln = LayerNorm(d)
     }
 
     public var items: [(String, ModuleItem)] {
-        [("instruction", .module(instruction)), ("queries", .parameter(queries)), ("film", .module(film)),
-         ("state", .module(state)), ("readout", .parameter(readout)), ("ln", .module(ln))]
+        [("instruction", .module(instruction)), ("instruction_ln", .module(instructionNorm)), ("queries", .parameter(queries)), ("film", .module(film)),
+         ("state", .module(state)), ("readout", .parameter(readout)), ("readout_instruction", .module(readoutInstruction)),
+         ("ln", .module(ln))]
     }
 
     /// images [B, 3, H, W], the instruction's text tokens, state [B, P] (normalized) -> [B, D].
     public func callAsFunction(_ model: MultimodalModel, images: Tensor, instruction text: TextTokens, state s: Tensor) -> Tensor {
         let b = images.shape[0], (q, d) = (queries.shape[0], queries.shape[1])
-        let words = instruction(text.tokens.l2Normalized())                                    // [B, L, D]
+        let words = instructionNorm(instruction(text.tokens.l2Normalized()))                  // [B, L, D]
         let padding = Tensor(text.keep.toArray().map { $0 > 0 ? 0 : -Float.infinity }, shape: [b, 1, text.keep.shape[1]])
         let weights = (Tensor.matmul(queries, words.T) * (1 / Float(d).squareRoot()) + padding).softmax(dim: -1)   // [B, Q, L]
         let pooled = Tensor.matmul(weights, words)                                             // [B, Q, D]
-        let extra = Tensor.concat([pooled, state(s).unsqueeze(1), readout.unsqueeze(0).expand([b, 1, d])], dim: 1)  // [B, Q + 2, D]
-        let modulation = film(pooled.reshape([b, q * d])).chunk(2, dim: 1)                    // 2 x [B, D]
+        let flat = pooled.reshape([b, q * d])                                                  // [B, Q D]
+        let asking = (readout + readoutInstruction(flat)).unsqueeze(1)                         // [B, 1, D]
+        let extra = Tensor.concat([pooled, state(s).unsqueeze(1), asking], dim: 1)            // [B, Q + 2, D]
+        let modulation = film(flat).chunk(2, dim: 1)                                           // 2 x [B, D]
         let tokens = model.tokens(images: images, appending: extra, film: (modulation[0], modulation[1]))   // [B, T + Q + 2, D]
         return ln(tokens.narrow(1, tokens.shape[1] - 1, 1).reshape([b, d]))                   // [B, D]
     }
