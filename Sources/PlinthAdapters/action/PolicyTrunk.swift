@@ -59,9 +59,9 @@ public final class PolicyTrunk: Module {
     }
 
     public var items: [(String, ModuleItem)] {
-        [("instruction", .module(instruction)), ("instruction_ln", .module(instructionNorm)), ("queries", .parameter(queries)), ("film", .module(film)),
-         ("state", .module(state)), ("readout", .parameter(readout)), ("readout_instruction", .module(readoutInstruction)),
-         ("ln", .module(ln))]
+        [("instruction", .module(instruction)), ("instruction_ln", .module(instructionNorm)), ("queries", .parameter(queries)),
+         ("film", .module(film)), ("state", .module(state)), ("readout", .parameter(readout)),
+         ("readout_instruction", .module(readoutInstruction)), ("ln", .module(ln))]
     }
 
     /// images [B, 3, H, W], the instruction's text tokens, state [B, P] (normalized) -> [B, D].
