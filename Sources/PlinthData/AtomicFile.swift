@@ -6,9 +6,28 @@ import Foundation
 enum AtomicFile {
     /// Writes `data` to `url`, creating the parent folder.
     static func write(_ data: Data, to url: URL) throws {
-        try produce(url) { temp in
-            do { try data.write(to: temp) } catch {
-                throw DataError(.io, source: url.path, "cannot write: \(error.localizedDescription)")
+        try produce(url) { temp in try data.withUnsafeBytes { try writeNew([$0], to: temp) } }
+    }
+
+    /// Writes `parts` one after another into a new file at `url` (not atomic by itself: give it a
+    /// temporary path). Short writes are continued: a single write(2) moves at most 0x7ffff000
+    /// bytes on Linux, and Foundation's `Data.write(to:)` corrupts every byte after that.
+    static func writeNew(_ parts: [UnsafeRawBufferPointer], to url: URL) throws {
+        func failure(_ action: String) -> DataError {
+            DataError(.io, source: url.path, "cannot \(action): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("create the file") }
+        defer { close(fd) }
+        for part in parts {
+            var done = 0
+            while done < part.count {
+                let written = posixWrite(fd, part.baseAddress! + done, part.count - done)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("write \(part.count - done) bytes")
+                }
+                done += written
             }
         }
     }
@@ -31,4 +50,9 @@ enum AtomicFile {
             throw error
         }
     }
+}
+
+/// The C library's `write`, which ``AtomicFile/write(_:to:)`` hides inside the enum.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
 }

@@ -67,11 +67,12 @@ public struct Demonstrations: Sendable {
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
             let pixels = imageSize * imageSize * 3
-            var idx = Data([0, 0, 0x08, 4])
-            for d in [stepCount, imageSize, imageSize, 3] { withUnsafeBytes(of: UInt32(d).bigEndian) { idx.append(contentsOf: $0) } }
+            var header: [UInt8] = [0, 0, 0x08, 4]
+            for d in [stepCount, imageSize, imageSize, 3] { withUnsafeBytes(of: UInt32(d).bigEndian) { header += $0 } }
             precondition(frames.count == stepCount * pixels, "Demonstrations: \(frames.count) frame bytes for \(stepCount) steps")
-            idx.append(contentsOf: frames)
-            try idx.write(to: temp.appendingPathComponent("frames.idx"))
+            try header.withUnsafeBytes { h in
+                try frames.withUnsafeBytes { f in try AtomicFile.writeNew([h, f], to: temp.appendingPathComponent("frames.idx")) }
+            }
             try writeSafetensors(to: temp.appendingPathComponent("steps.safetensors"), tensors: [
                 .f32("state", shape: [stepCount, stateDimension], states),
                 .f32("action", shape: [stepCount, actionDimension], actions),
