@@ -109,19 +109,20 @@ public final class MultimodalModel: Module {
         return shared(visual.tokens(images), .image)
     }
 
-    /// images [B, 3, H, W] and extra tokens [B, X, D] through the shared blocks together, not
-    /// causally: the vision tower's tokens (tagged as image) then `extra` as given -> [B, T + X, D].
-    /// With `film` = (scale, shift), each [B, D], the vision tokens x become x (1 + scale) + shift
-    /// first (FiLM, Perez et al. 2018, as RT-1 conditions its image tokens on the instruction).
-    /// An action policy reads its readout token from the end.
-    public func tokens(images: Tensor, appending extra: Tensor, film: (scale: Tensor, shift: Tensor)? = nil) -> Tensor {
-        guard let visual, let backbone, let modalityEmbedding else {
-            preconditionFailure("MultimodalModel: appending tokens needs a vision tower and shared blocks")
+    /// images [B, 3, H, W] -> the vision tower's tokens [B, T, D] tagged as image, before the
+    /// shared blocks; `joint` runs them with other tokens (an action policy's instruction, state
+    /// and readout tokens).
+    public func imageTokens(_ images: Tensor) -> Tensor {
+        guard let visual, let modalityEmbedding else {
+            preconditionFailure("MultimodalModel: image tokens need a vision tower and shared blocks")
         }
-        let tag = modalityEmbedding.narrow(0, Modality.image.index, 1)                      // [1, D]
-        var image = visual.tokens(images) + tag                                              // [B, T, D]
-        if let film { image = image * (1 + film.scale.unsqueeze(1)) + film.shift.unsqueeze(1) }
-        return backbone(Tensor.concat([image, extra], dim: 1), causal: false)
+        return visual.tokens(images) + modalityEmbedding.narrow(0, Modality.image.index, 1)
+    }
+
+    /// tokens [B, N, D], already tagged, through the shared blocks together, not causally -> [B, N, D].
+    public func joint(_ tokens: Tensor) -> Tensor {
+        guard let backbone else { preconditionFailure("MultimodalModel: this model has no shared blocks") }
+        return backbone(tokens, causal: false)
     }
 
     /// features [B, 1, F, N] -> the shared backbone's output tokens [B, T, D].

@@ -70,6 +70,11 @@ final class ActionPolicyTests: XCTestCase {
         XCTAssertGreaterThan(changed, 1e-3, "other words change the readout")
     }
 
+    func testKeypointsUsePatchCentresInRowMajorOrder() {
+        XCTAssertEqual(PolicyTrunk.patchCentres(4).toArray(), [-0.5, -0.5, 0.5, -0.5, -0.5, 0.5, 0.5, 0.5])
+        XCTAssertEqual(Array(PolicyTrunk.patchCentres(9).toArray().suffix(2)), [2 / 3, 2 / 3], accuracy: 1e-6)
+    }
+
     func testNormalizationUsesPercentilesAndRoundTrips() {
         let n = ActionNormalization(stateDimension: 1, actionDimension: 1)
         let actions = (0...100).map(Float.init)            // percentiles 1 and 99 are 1 and 99

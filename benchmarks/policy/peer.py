@@ -102,6 +102,11 @@ class Policy(nn.Module):
         self.readout_instruction = nn.Linear(q * d, d)
         nn.init.zeros_(self.readout_instruction.weight)
         nn.init.zeros_(self.readout_instruction.bias)
+        self.keypoint_query = nn.Linear(d, d)
+        self.keypoints = nn.Linear(2 * q, d)
+        side = a.image // a.patch
+        at = (2 * torch.arange(side, dtype=torch.float32) + 1) / side - 1
+        self.register_buffer("centres", torch.stack(torch.meshgrid(at, at, indexing="xy"), -1).reshape(-1, 2))  # [G, 2]
         self.ln = nn.LayerNorm(d)
         # The head.
         self.fc1, self.fc2 = nn.Linear(d, a.hidden), nn.Linear(a.hidden, a.horizon * a.action)
@@ -127,10 +132,12 @@ class Policy(nn.Module):
         weights = (self.queries @ words.transpose(1, 2) / math.sqrt(d) + padding).softmax(-1)  # [B, Q, L]
         pooled = weights @ words                                          # [B, Q, D]
         flat = pooled.reshape(b, q * d)
-        asking = self.readout + self.readout_instruction(flat)           # [B, D]
+        image = self.visual.tokens(images) + self.modality_embedding[0:1]   # [B, T, D]
+        scores = self.keypoint_query(pooled) @ image[:, 1:].transpose(1, 2) / math.sqrt(d)   # [B, Q, G]
+        points = scores.softmax(-1) @ self.centres                        # [B, Q, 2]
+        asking = self.readout + self.readout_instruction(flat) + self.keypoints(points.reshape(b, 2 * q))  # [B, D]
         extra = torch.cat([pooled, self.state(state)[:, None], asking[:, None]], dim=1)
         scale, shift = self.film(flat).chunk(2, dim=1)
-        image = self.visual.tokens(images) + self.modality_embedding[0:1]
         h = torch.cat([image * (1 + scale[:, None]) + shift[:, None], extra], dim=1)  # [B, T + Q + 2, D]
         for block in self.backbone:
             h = block(h)
