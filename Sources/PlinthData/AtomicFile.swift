@@ -1,4 +1,5 @@
 import Foundation
+import PlinthNN
 
 /// Writes files so that readers see the old file or the complete new one,
 /// never a partial file: the content goes to a temporary sibling that is then
@@ -10,25 +11,18 @@ enum AtomicFile {
     }
 
     /// Writes `parts` one after another into a new file at `url` (not atomic by itself: give it a
-    /// temporary path). Short writes are continued: a single write(2) moves at most 0x7ffff000
-    /// bytes on Linux, and Foundation's `Data.write(to:)` corrupts every byte after that.
+    /// temporary path) through ``writeFully``; Foundation's `Data.write(to:)` on Linux garbles
+    /// every byte past the first 0x7ffff000.
     static func writeNew(_ parts: [UnsafeRawBufferPointer], to url: URL) throws {
-        func failure(_ action: String) -> DataError {
-            DataError(.io, source: url.path, "cannot \(action): \(String(cString: strerror(errno)))")
+        func failure(_ action: String, _ code: Int32 = errno) -> DataError {
+            DataError(.io, source: url.path, "cannot \(action): \(String(cString: strerror(code)))")
         }
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("create the file") }
         defer { close(fd) }
         for part in parts {
-            var done = 0
-            while done < part.count {
-                let written = posixWrite(fd, part.baseAddress! + done, part.count - done)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("write \(part.count - done) bytes")
-                }
-                done += written
-            }
+            let code = writeFully(fd, part)
+            guard code == 0 else { throw failure("write \(part.count) bytes", code) }
         }
     }
 
@@ -52,7 +46,3 @@ enum AtomicFile {
     }
 }
 
-/// The C library's `write`, which ``AtomicFile/write(_:to:)`` hides inside the enum.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
-}

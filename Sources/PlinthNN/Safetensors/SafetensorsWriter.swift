@@ -156,9 +156,8 @@ public func writeSafetensors(
     let directory = url.deletingLastPathComponent().path
     let temporary = directory + "/." + String(url.lastPathComponent.prefix(100))
         + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    func ioError(_ action: String) -> SafetensorsError {
-        let code = errno
-        return SafetensorsError(.io, path: path, "cannot \(action): \(String(cString: strerror(code))) (errno \(code))")
+    func ioError(_ action: String, _ code: Int32 = errno) -> SafetensorsError {
+        SafetensorsError(.io, path: path, "cannot \(action): \(String(cString: strerror(code))) (errno \(code))")
     }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw ioError("create temporary file '\(temporary)'") }
@@ -170,15 +169,8 @@ public func writeSafetensors(
     }
 
     func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let written = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw ioError("write to temporary file '\(temporary)'")
-            }
-            done += written
-        }
+        let code = writeFully(fd, bytes)
+        guard code == 0 else { throw ioError("write to temporary file '\(temporary)'", code) }
     }
     try withUnsafeBytes(of: UInt64(header.count).littleEndian) { try writeAll($0) }
     try header.withUnsafeBytes { try writeAll($0) }

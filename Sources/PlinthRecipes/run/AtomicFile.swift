@@ -1,4 +1,5 @@
 import Foundation
+import PlinthNN
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -77,19 +78,7 @@ enum AtomicFile {
 
     /// Writes all of `bytes` to `fd`, retrying short writes and `EINTR`.
     static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String, subject: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let written = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw RunError.system(subject, path: path, "write")
-            }
-            done += written
-        }
+        let code = writeFully(fd, bytes)
+        guard code == 0 else { throw RunError.system(subject, path: path, "write", errno: code) }
     }
-}
-
-/// The C library's `write`, which ``AtomicFile/write(_:to:subject:)`` hides inside the enum.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }
