@@ -81,7 +81,9 @@ public struct Demonstrations: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let lines = try episodes.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temp.appendingPathComponent("episodes.jsonl"))
+            try Array((lines.joined(separator: "\n") + "\n").utf8).withUnsafeBytes {
+                try AtomicFile.writeNew([$0], to: temp.appendingPathComponent("episodes.jsonl"))
+            }
             var old: URL?
             if fm.fileExists(atPath: folder.path) {
                 old = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).old")
