@@ -57,6 +57,17 @@ final class AudioFeatureTests: XCTestCase {
         XCTAssertLessThan(d.rms, 1e-5)
     }
 
+    /// `limit` computes a prefix of the same output; `shared` builds the same kernel once.
+    func testResampleLimitIsACropAndSharedIsTheSameFilter() throws {
+        let x = try AudioFixtures.golden().tensor("decoded.s22k").toArray()
+        let resampler = try Resampler(from: 22050, to: 16000)
+        let whole = resampler(x)
+        XCTAssertEqual(resampler(x, limit: 1000), Array(whole.prefix(1000)))
+        XCTAssertEqual(resampler(x, limit: whole.count + 5), whole)
+        XCTAssertEqual(resampler(x, limit: 0), [])
+        XCTAssertEqual(try Resampler.shared(from: 22050, to: 16000).kernel, resampler.kernel)
+    }
+
     /// Against torchaudio's fbank run in float64 (the algorithm's exact value).
     func testKaldiFbankMatchesTorchaudio() throws {
         let g = try AudioFixtures.golden()
@@ -124,7 +135,7 @@ final class AudioFeatureTests: XCTestCase {
     }
 
     func testFFTMatchesNaiveDFT() {
-        for n in [1, 2, 8, 12, 400, 512, 97, 202] {
+        for n in [1, 2, 8, 12, 210, 400, 512, 97, 202] {
             let fft = FFT(n)
             var re = (0..<n).map { sin(Double($0) * 0.37) + 0.1 * Double($0 % 7) }
             var im = (0..<n).map { cos(Double($0) * 0.11) }
@@ -141,6 +152,21 @@ final class AudioFeatureTests: XCTestCase {
                 worst = max(worst, abs(sr - re[k]), abs(si - im[k]))
             }
             XCTAssertLessThan(worst, 1e-9 * Double(n), "n = \(n)")
+        }
+    }
+
+    /// The real-input power spectrum (half-length packing for even n) equals |forward|^2.
+    func testPowerSpectrumMatchesComplexTransform() {
+        for n in [9, 97, 400, 512] {
+            let fft = FFT(n)
+            let frame = (0..<n).map { sin(Double($0) * 0.29) + 0.05 * Double($0 % 5) }
+            var re = frame, im = [Double](repeating: 0, count: n)
+            fft.forward(re: &re, im: &im)
+            let power = fft.powerSpectrum(frame)
+            XCTAssertEqual(power.count, n / 2 + 1)
+            for k in 0...(n / 2) {
+                XCTAssertEqual(power[k], re[k] * re[k] + im[k] * im[k], accuracy: 1e-9 * Double(n), "n = \(n), k = \(k)")
+            }
         }
     }
 }

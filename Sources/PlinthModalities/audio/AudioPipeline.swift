@@ -44,9 +44,12 @@ public struct AudioPipeline: Sendable {
 
     /// Features of a decoded waveform (any rate, any channel count).
     public func callAsFunction(_ audio: Waveform) throws -> Tensor {
-        var mono = audio.mono()
-        if mono.sampleRate != sampleRate { mono = try Resampler(from: mono.sampleRate, to: sampleRate)(mono) }
-        let wave = mono.channel(0)
+        let mono = audio.mono()
+        var wave = mono.channel(0)
+        if mono.sampleRate != sampleRate {
+            // Both feature types read only the first clipSamples samples.
+            wave = try Resampler.shared(from: mono.sampleRate, to: sampleRate)(wave, limit: clipSamples)
+        }
         switch features {
         case .kaldiFbank(let f):
             // ImageBind crops long audio to the clip and pads short clips' frames, not samples.

@@ -118,6 +118,8 @@ public struct KaldiFbank: Sendable {
                 let w = UnsafePointer<Float>(bitPattern: wAddr)!
                 let out = UnsafeMutablePointer<Float>(bitPattern: outAddr)!
                 var frame = [Double](repeating: 0, count: paddedSize)
+                var power = [Double](repeating: 0, count: cols)
+                let workspace = FFT.Workspace(for: fft)
                 for f in range {
                     let start = f * windowShift
                     var mean = 0.0
@@ -131,7 +133,7 @@ public struct KaldiFbank: Sendable {
                     }
                     for i in 0..<windowSize { frame[i] *= window[i] }
                     for i in windowSize..<paddedSize { frame[i] = 0 }
-                    let power = fft.powerSpectrum(frame)
+                    fft.powerSpectrum(frame, into: &power, workspace: workspace)
                     for b in 0..<melBins {
                         var e = 0.0
                         let row = b * cols

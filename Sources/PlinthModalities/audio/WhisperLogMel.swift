@@ -63,9 +63,11 @@ public struct WhisperLogMel: Sendable {
                 let p = UnsafePointer<Double>(bitPattern: pAddr)!
                 let out = UnsafeMutablePointer<Float>(bitPattern: outAddr)!
                 var frame = [Double](repeating: 0, count: nFft)
+                var power = [Double](repeating: 0, count: bins)
+                let workspace = FFT.Workspace(for: fft)
                 for f in range {
                     for i in 0..<nFft { frame[i] = p[f * hopLength + i] * window[i] }
-                    let power = fft.powerSpectrum(frame)
+                    fft.powerSpectrum(frame, into: &power, workspace: workspace)
                     for m in 0..<melBins {
                         var s = 0.0
                         for k in spans[m] { s += Double(filters[m * bins + k]) * power[k] }
