@@ -25,12 +25,14 @@ let package = Package(
 
         // SIMD kernels in C, dispatched at load time by CPU features (no build flags).
         .target(name: "PlinthKernels"),
+        // libpng/libjpeg decoding with their fatal errors (longjmp) caught in C and returned as codes.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "PlinthTensor", dependencies: ["CBLAS", "PlinthKernels"]),
         .target(name: "PlinthNN", dependencies: ["PlinthTensor"]),
         // Data-parallel runs over Open MPI: rank, size, barrier, broadcast, all-reduce, all-gather.
         .target(name: "PlinthDistributed", dependencies: ["CMPI", "PlinthTensor"]),
         .target(name: "PlinthModalities", dependencies: [
-            "PlinthTensor", "CPNG", "CJPEG", "CSndfile", .product(name: "Yams", package: "Yams"),
+            "PlinthTensor", "CPNG", "CImageCodecs", "CSndfile", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "PlinthModels", dependencies: ["PlinthNN"]),
         .target(name: "PlinthObjectives", dependencies: ["PlinthModels"]),

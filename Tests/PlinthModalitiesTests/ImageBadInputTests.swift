@@ -77,6 +77,61 @@ final class ImageBadInputTests: XCTestCase {
         XCTAssertTrue(error?.message.contains("libpng") ?? false, error?.message ?? "")
     }
 
+    /// Damage the Swift checks would reject, fed to the decoders below them (and one
+    /// file that passes them): libpng and libjpeg fail fatally, their C error handlers
+    /// return the library's message, and it is thrown with the file name.
+    func testCodecFatalErrorsAreThrownNotCrashes() throws {
+        func check(_ name: String, _ expected: String, kind: ImageError.Kind = .corrupt,
+                   _ decode: (String) throws -> ImageBuffer) {
+            XCTAssertThrowsError(try decode(name), name) { error in
+                let e = error as? ImageError
+                XCTAssertEqual(e?.kind, kind, name)
+                XCTAssertTrue(e?.description.contains(name) ?? false, name)
+                XCTAssertTrue(e?.message.contains(expected) ?? false, "\(name): \(error)")
+            }
+        }
+        let png = try bytes("src_rgb.png")
+        let pngHeader = try png.withUnsafeBytes { try PNGStructure.validate($0, path: "src_rgb.png") }
+        func readPNG(_ b: [UInt8], _ header: PNGHeader = pngHeader) -> (String) throws -> ImageBuffer {
+            { path in try b.withUnsafeBytes { try PNGDecoder.read($0, header: header, path: path) } }
+        }
+        let idat = try XCTUnwrap(findChunk(png, "IDAT"))
+        var badCRC = png
+        badCRC[idat.data + idat.length] ^= 1
+        check("crc.png", "libpng: IDAT: CRC error", readPNG(badCRC))
+        var badZlib = png
+        badZlib[idat.data + 1] = 0  // the zlib header's check bits
+        fixCRC(&badZlib, idat)
+        check("zlib.png", "libpng: IDAT: incorrect header check", readPNG(badZlib))
+        check(dir.appendingPathComponent("zlib.png").path, "libpng: IDAT: incorrect header check") { path in
+            try Data(badZlib).write(to: URL(fileURLWithPath: path))
+            return try ImageDecoder.decode(contentsOf: path)  // passes PNGStructure
+        }
+        check("cut.png", "libpng: unexpected end of data", kind: .truncated, readPNG(Array(png.prefix(idat.data + idat.length / 2))))
+        var narrow = pngHeader
+        narrow.width = 1
+        check("narrow.png", "libpng: output buffer too small", readPNG(png, narrow))
+
+        let jpg = try bytes("baseline.jpg")
+        let jpgHeader = try jpg.withUnsafeBytes { try JPEGStructure.validate($0, path: "baseline.jpg") }
+        func readJPEG(_ b: [UInt8]) -> (String) throws -> ImageBuffer {
+            { path in try b.withUnsafeBytes { try JPEGDecoder.decompress($0, header: jpgHeader, path: path) } }
+        }
+        // Two codes of length 1 fill the code space; the codes after them cannot be assigned.
+        var badHuffman = jpg
+        let counts = try XCTUnwrap(marker(jpg, 0xC4)) + 5  // after FF C4, the length and Tc/Th
+        let k = try XCTUnwrap((1..<16).last { jpg[counts + $0] >= 2 })
+        badHuffman[counts + k] -= 2
+        badHuffman[counts] += 2
+        check("huffman.jpg", "libjpeg: Bogus Huffman table definition", readJPEG(badHuffman))
+        var badSOS = jpg
+        badSOS[try XCTUnwrap(marker(jpg, 0xDA)) + 5] = 99  // the first scan component's id
+        check("sos.jpg", "libjpeg: Invalid component ID 99 in SOS", readJPEG(badSOS))
+        // Through the public entry, JPEGStructure rejects both first, with the byte offset.
+        XCTAssertTrue(memoryError(badHuffman)?.message.contains("bad Huffman table at byte") ?? false)
+        XCTAssertTrue(memoryError(badSOS)?.message.contains("unknown or repeated component 99") ?? false)
+    }
+
     func testHugeDimensionsRejectedBeforeAllocation() throws {
         for (w, h) in [(20000, 10), (16384, 16384), (0, 5)] {
             var b = try bytes("src_rgb.png")
@@ -143,6 +198,9 @@ final class ImageBadInputTests: XCTestCase {
             pos += 12 + len
         }
     }
+
+    /// The offset of the first `FF m` marker.
+    private func marker(_ b: [UInt8], _ m: UInt8) -> Int? { (0..<(b.count - 1)).first { b[$0] == 0xFF && b[$0 + 1] == m } }
 
     private func findChunk(_ b: [UInt8], _ type: String) -> (start: Int, data: Int, length: Int)? {
         var pos = 8

@@ -68,6 +68,26 @@ final class ImageDecodeTests: XCTestCase {
         XCTAssertNil(Array(ii.prefix(12)).withUnsafeBytes { ExifOrientation.parse($0) })
     }
 
+    /// A PNG's eXIf chunk is applied as a JPEG's Exif segment (PIL's exif_transpose);
+    /// the 16-bit file's full samples turn with its 8-bit ones.
+    func testPNGEXIfOrientations() throws {
+        for o in [3, 6, 8] {
+            let name = "exif\(o).png"
+            let image = try ImageDecoder.decode(contentsOf: imageFixture(name))
+            XCTAssertEqual(try imageMaxDiff(image.rgb(), "decode.\(name)"), 0, name)
+            let raw = try ImageDecoder.decode(contentsOf: imageFixture(name), exifOrientation: false)
+            XCTAssertEqual(try imageMaxDiff(raw.rgb(), "decode_raw.\(name)"), 0, name)
+            XCTAssertEqual(ExifOrientation.apply(o, to: raw), image, name)
+        }
+        XCTAssertNotNil(try ImageDecoder.decode(contentsOf: imageFixture("exif8.png")).samples16)
+        // Of several eXIf chunks the last counts, as in PIL; a malformed one means no rotation (PIL raises).
+        let plain = try Data(contentsOf: URL(fileURLWithPath: imageFixture("src_rgb.png")))
+        let tiff = { (o: UInt8) -> [UInt8] in [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0] }
+        let twice = insertChunk(insertChunk(plain, "eXIf", tiff(3)), "eXIf", tiff(6))  // file order: 6, then 3
+        XCTAssertEqual(try ImageDecoder.decode(twice), ExifOrientation.apply(3, to: try ImageDecoder.decode(plain)))
+        XCTAssertEqual(try ImageDecoder.decode(insertChunk(plain, "eXIf", Array(tiff(6).prefix(12)))), try ImageDecoder.decode(plain))
+    }
+
     func testTensorLayout() throws {
         let image = try ImageDecoder.decode(contentsOf: imageFixture("src_rgb.png"))
         let t = try ImageDecoder.decodeTensor(contentsOf: imageFixture("src_rgb.png"))
@@ -80,7 +100,7 @@ final class ImageDecodeTests: XCTestCase {
         XCTAssertTrue(v.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
-    /// PIL ignores gAMA; so does Plinth (such files take libpng's classic path, without gamma transforms).
+    /// PIL ignores gAMA; so does Plinth (libpng's classic API, without gamma transforms).
     func testColorspaceChunksAreIgnoredAsPILDoes() throws {
         let rgb = try Data(contentsOf: URL(fileURLWithPath: imageFixture("src_rgb.png")))
         let gamma = insertChunk(rgb, "gAMA", [0, 1, 0x86, 0xA0])  // gamma 1.0

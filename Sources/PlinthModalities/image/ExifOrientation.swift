@@ -31,30 +31,37 @@ public enum ExifOrientation {
         return nil
     }
 
-    /// `image` with orientation `orientation` undone (see the table above).
+    /// `image` with orientation `orientation` undone (see the table above);
+    /// ``ImageBuffer/samples16``, when present, is moved the same way.
     public static func apply(_ orientation: Int, to image: ImageBuffer) -> ImageBuffer {
         guard (2...8).contains(orientation) else { return image }
         let w = image.width, h = image.height, c = image.channels
         let swaps = orientation >= 5
         let ow = swaps ? h : w, oh = swaps ? w : h
-        var out = [UInt8](repeating: 0, count: image.pixels.count)
-        image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<oh {
-                for x in 0..<ow {
-                    let (sx, sy): (Int, Int)
-                    switch orientation {
-                    case 2: (sx, sy) = (w - 1 - x, y)
-                    case 3: (sx, sy) = (w - 1 - x, h - 1 - y)
-                    case 4: (sx, sy) = (x, h - 1 - y)
-                    case 5: (sx, sy) = (y, x)
-                    case 6: (sx, sy) = (y, h - 1 - x)
-                    case 7: (sx, sy) = (w - 1 - y, h - 1 - x)
-                    default: (sx, sy) = (w - 1 - y, x)
+        func transform<Sample>(_ samples: [Sample]) -> [Sample] {
+            var out = samples
+            samples.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<oh {
+                        for x in 0..<ow {
+                            let (sx, sy): (Int, Int)
+                            switch orientation {
+                            case 2: (sx, sy) = (w - 1 - x, y)
+                            case 3: (sx, sy) = (w - 1 - x, h - 1 - y)
+                            case 4: (sx, sy) = (x, h - 1 - y)
+                            case 5: (sx, sy) = (y, x)
+                            case 6: (sx, sy) = (y, h - 1 - x)
+                            case 7: (sx, sy) = (w - 1 - y, h - 1 - x)
+                            default: (sx, sy) = (w - 1 - y, x)
+                            }
+                            for k in 0..<c { dst[(y * ow + x) * c + k] = src[(sy * w + sx) * c + k] }
+                        }
                     }
-                    for k in 0..<c { out[(y * ow + x) * c + k] = src[(sy * w + sx) * c + k] }
                 }
             }
+            return out
         }
-        return ImageBuffer(width: ow, height: oh, layout: image.layout, pixels: out)
+        return ImageBuffer(width: ow, height: oh, layout: image.layout, pixels: transform(image.pixels),
+                           samples16: image.samples16.map(transform))
     }
 }

@@ -17,11 +17,12 @@ public enum ImageFormat: String, Sendable, Equatable {
 
 /// Decodes PNG and JPEG files or bytes into ``ImageBuffer``s.
 ///
-/// The format comes from the magic bytes, not the file name. JPEG EXIF
-/// orientation is applied (all 8 orientations), so the result is upright as
-/// PIL's `ImageOps.exif_transpose` gives it. Bad data throws ``ImageError``.
+/// The format comes from the magic bytes, not the file name. The EXIF
+/// orientation (a JPEG's APP1 Exif segment, a PNG's eXIf chunk) is applied
+/// (all 8 orientations), so the result is upright as PIL's
+/// `ImageOps.exif_transpose` gives it. Bad data throws ``ImageError``.
 public enum ImageDecoder {
-    /// Decodes the image file at `path`. `exifOrientation: false` keeps a JPEG's stored pixel order.
+    /// Decodes the image file at `path`. `exifOrientation: false` keeps the stored pixel order.
     public static func decode(contentsOf path: String, exifOrientation: Bool = true) throws -> ImageBuffer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ImageError(.unreadable, path: path, "cannot read the file (missing or not readable)")
@@ -39,7 +40,7 @@ public enum ImageDecoder {
                               exifOrientation: Bool = true) throws -> ImageBuffer {
         guard bytes.count > 0 else { throw ImageError(.empty, path: path, "the file is empty (0 bytes)") }
         switch ImageFormat.detect(bytes) {
-        case .png: return try PNGDecoder.decode(bytes, path: path)
+        case .png: return try PNGDecoder.decode(bytes, path: path, exifOrientation: exifOrientation)
         case .jpeg: return try JPEGDecoder.decode(bytes, path: path, exifOrientation: exifOrientation)
         case nil:
             let head = bytes.prefix(8).map { String(format: "%02X", $0) }.joined(separator: " ")

@@ -1,79 +1,55 @@
-import CJPEG
+import CImageCodecs
 
 /// Decodes baseline, extended and progressive JPEG through libjpeg(-turbo):
 /// grayscale (layout `.gray`), YCbCr/RGB (`.rgb`) and CMYK/YCCK (converted
 /// to `.rgb` as PIL's `convert("RGB")` does, see ``cmykToRGB(_:_:_:_:)``).
 /// The EXIF orientation is applied afterwards.
 ///
-/// Safety: libjpeg's `error_exit` must not return and Swift cannot catch a
-/// longjmp, so ``JPEGStructure`` first checks every header condition that
-/// makes libjpeg fail. What remains are corrupt-data *warnings* (bad Huffman
-/// codes, premature end of data); they are collected through `emit_message`
-/// and turned into a thrown `.corrupt` error after decoding (except
-/// "extraneous bytes before marker", common and harmless in camera files).
-/// Decoding uses libjpeg's defaults (islow IDCT, fancy upsampling) as PIL does.
+/// Safety: libjpeg reports fatal errors by longjmp from `error_exit`, which
+/// Swift cannot catch. ``JPEGStructure`` first checks every header condition
+/// that makes libjpeg fail, so that such files get a message with the byte
+/// offset. The file is then decoded by the C function `plinth_jpeg_decode`,
+/// whose setjmp handler returns any libjpeg error that remains with libjpeg's
+/// message; it becomes a thrown `.corrupt` ``ImageError``. libjpeg's
+/// corrupt-data *warnings* (bad Huffman codes, premature end of data) also
+/// become a thrown `.corrupt` error after decoding (except "extraneous bytes
+/// before marker", common and harmless in camera files). Decoding uses
+/// libjpeg's defaults (islow IDCT, fancy upsampling) as PIL does.
 enum JPEGDecoder {
     static func decode(_ bytes: UnsafeRawBufferPointer, path: String, exifOrientation: Bool = true) throws -> ImageBuffer {
         let header = try JPEGStructure.validate(bytes, path: path)
-        let state = JPEGState(path: path)
-        let cinfo = UnsafeMutablePointer<jpeg_decompress_struct>.allocate(capacity: 1)
-        let err = UnsafeMutablePointer<jpeg_error_mgr>.allocate(capacity: 1)
-        cinfo.initialize(to: jpeg_decompress_struct())
-        err.initialize(to: jpeg_error_mgr())
-        defer {
-            jpeg_destroy_decompress(cinfo)
-            cinfo.deallocate()
-            err.deallocate()
-        }
-        cinfo.pointee.err = jpeg_std_error(err)
-        err.pointee.error_exit = { c in
-            let state = Unmanaged<JPEGState>.fromOpaque(c!.pointee.client_data!).takeUnretainedValue()
-            // Unreachable for data that passed JPEGStructure; libjpeg must not regain control.
-            fatalError("libjpeg error on validated file '\(state.path)': \(JPEGState.format(c!))")
-        }
-        err.pointee.emit_message = { c, level in
-            guard level < 0, let c else { return }
-            let state = Unmanaged<JPEGState>.fromOpaque(c.pointee.client_data!).takeUnretainedValue()
-            c.pointee.err.pointee.num_warnings += 1
-            state.warnings.append(JPEGState.format(c))
-        }
-        err.pointee.output_message = { _ in }
-        jpeg_CreateDecompress(cinfo, JPEG_LIB_VERSION, MemoryLayout<jpeg_decompress_struct>.size)
-        cinfo.pointee.client_data = Unmanaged.passUnretained(state).toOpaque()
-        jpeg_mem_src(cinfo, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count))
-        _ = jpeg_read_header(cinfo, 1)
-        let cmyk = header.components == 4
-        let gray = header.components == 1
-        cinfo.pointee.out_color_space = cmyk ? JCS_CMYK : (gray ? JCS_GRAYSCALE : JCS_RGB)
-        _ = jpeg_start_decompress(cinfo)
-        let w = Int(cinfo.pointee.output_width), h = Int(cinfo.pointee.output_height)
-        let c = Int(cinfo.pointee.output_components)
-        precondition(w == header.width && h == header.height && c == (cmyk ? 4 : gray ? 1 : 3),
-                     "JPEGDecoder: libjpeg output \(w)x\(h)x\(c) disagrees with the validated header")
-        var raw = [UInt8](repeating: 0, count: w * h * c)
-        raw.withUnsafeMutableBufferPointer { buffer in
-            while cinfo.pointee.output_scanline < cinfo.pointee.output_height {
-                var row: JSAMPROW? = buffer.baseAddress! + Int(cinfo.pointee.output_scanline) * w * c
-                if jpeg_read_scanlines(cinfo, &row, 1) != 1 { break }
-            }
-        }
-        _ = jpeg_finish_decompress(cinfo)
-        let serious = state.warnings.filter { !$0.contains("extraneous bytes") }
-        if let first = serious.first {
-            throw ImageError(.corrupt, path: path, "JPEG: corrupt data: \(first)\(serious.count > 1 ? " (and \(serious.count - 1) more)" : "")")
-        }
-        var image: ImageBuffer
-        if cmyk {
-            var rgb = [UInt8](repeating: 0, count: w * h * 3)
-            for i in 0..<(w * h) {
-                let (r, g, b) = cmykToRGB(raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3])
-                rgb[3 * i] = r; rgb[3 * i + 1] = g; rgb[3 * i + 2] = b
-            }
-            image = ImageBuffer(width: w, height: h, layout: .rgb, pixels: rgb)
-        } else {
-            image = ImageBuffer(width: w, height: h, layout: gray ? .gray : .rgb, pixels: raw)
-        }
+        let image = try decompress(bytes, header: header, path: path)
         return exifOrientation ? ExifOrientation.apply(header.orientation, to: image) : image
+    }
+
+    /// libjpeg's decode of `bytes`, without ``JPEGStructure``: `header` gives
+    /// the expected size (internal, so tests reach the C error handler).
+    static func decompress(_ bytes: UnsafeRawBufferPointer, header: JPEGHeader, path: String) throws -> ImageBuffer {
+        let w = header.width, h = header.height, c = header.components
+        var raw = [UInt8](repeating: 0, count: w * h * c)
+        var image = plinth_jpeg_image()
+        let messageSize = Int(PLINTH_CODEC_MESSAGE_MAX)
+        var message = [CChar](repeating: 0, count: messageSize)
+        let status = raw.withUnsafeMutableBytes { out in
+            plinth_jpeg_decode(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                               out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count, &image, &message, messageSize)
+        }
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard status == 0 else { throw ImageError(.corrupt, path: path, "JPEG: libjpeg: \(text)") }
+        guard Int(image.width) == w, Int(image.height) == h, Int(image.components) == c else {
+            throw ImageError(.corrupt, path: path,
+                             "JPEG: libjpeg decoded \(image.width) x \(image.height) x \(image.components), the markers declare \(w) x \(h) x \(c)")
+        }
+        if image.warnings > 0 {
+            throw ImageError(.corrupt, path: path, "JPEG: corrupt data: \(text)\(image.warnings > 1 ? " (and \(image.warnings - 1) more)" : "")")
+        }
+        guard c == 4 else { return ImageBuffer(width: w, height: h, layout: c == 1 ? .gray : .rgb, pixels: raw) }
+        var rgb = [UInt8](repeating: 0, count: w * h * 3)
+        for i in 0..<(w * h) {
+            let (r, g, b) = cmykToRGB(raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3])
+            rgb[3 * i] = r; rgb[3 * i + 1] = g; rgb[3 * i + 2] = b
+        }
+        return ImageBuffer(width: w, height: h, layout: .rgb, pixels: rgb)
     }
 
     /// PIL's CMYK JPEG to RGB: the stored samples are Adobe-inverted (PIL's
@@ -88,19 +64,5 @@ enum JPEGDecoder {
             return UInt8(clamping: nk - (((t >> 8) + t) >> 8))
         }
         return (channel(sc), channel(sm), channel(sy))
-    }
-}
-
-/// Per-decode state reached from libjpeg callbacks through `client_data`.
-private final class JPEGState {
-    let path: String
-    var warnings: [String] = []
-
-    init(path: String) { self.path = path }
-
-    static func format(_ c: j_common_ptr) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(JMSG_LENGTH_MAX))
-        c.pointee.err.pointee.format_message(c, &buffer)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -7,14 +7,16 @@ struct PNGHeader {
     var colorType: Int
     var interlaced: Bool
     var hasTRNS: Bool
-    /// gAMA, cHRM, sRGB or iCCP present: libpng's simplified reader would
-    /// colour-convert, so the exact classic path is used.
-    var hasColorspaceChunks: Bool
+    /// The EXIF orientation (1...8) from the last eXIf chunk before IEND
+    /// (the one PIL keeps), 1 if absent or invalid.
+    var orientation: Int
 }
 
-/// Walks a PNG's chunks before libpng sees them, so that libpng's fatal
-/// errors (which longjmp and cannot be caught from Swift) are not reached on
-/// truncated or corrupted files.
+/// Walks a PNG's chunks before libpng sees them, so that truncated or
+/// corrupted files get an error naming the byte offset, the chunk and what
+/// was expected. What the walk does not check (the zlib stream, the amount of
+/// image data) is left to libpng, whose fatal errors `plinth_png_decode`
+/// catches in C and returns with libpng's message (see ``PNGDecoder``).
 ///
 /// Checks: the signature; every chunk's length against the remaining bytes;
 /// every chunk's CRC-32; IHDR first with valid width, height (``ImageLimits``),
@@ -22,13 +24,15 @@ struct PNGHeader {
 /// methods; PLTE present (and before IDAT) for palette images, length a
 /// multiple of 3 and at most 256 entries; at least one IDAT, consecutive;
 /// no unknown critical chunk; IEND present. Bytes after IEND are ignored.
+/// Reads: the eXIf chunk's orientation (its payload is a TIFF structure, as
+/// a JPEG's APP1 after `"Exif\0\0"`).
 enum PNGStructure {
     static func validate(_ b: UnsafeRawBufferPointer, path: String) throws -> PNGHeader {
         func be32(_ o: Int) -> Int { Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3]) }
         var pos = 8
         var header: PNGHeader?
         var sawPLTE = false, sawIDAT = false, idatEnded = false, sawIEND = false
-        var hasTRNS = false, colorspace = false
+        var hasTRNS = false, orientation = 1
         while !sawIEND {
             guard pos + 12 <= b.count else {
                 throw ImageError(.truncated, path: path,
@@ -71,7 +75,7 @@ enum PNGStructure {
                                      "PNG: unsupported compression/filter/interlace method (\(b[data + 10]), \(b[data + 11]), \(b[data + 12]))")
                 }
                 header = PNGHeader(width: w, height: h, bitDepth: depth, colorType: color,
-                                   interlaced: b[data + 12] == 1, hasTRNS: false, hasColorspaceChunks: false)
+                                   interlaced: b[data + 12] == 1, hasTRNS: false, orientation: 1)
             case "PLTE":
                 guard length % 3 == 0, length >= 3, length <= 768, !sawIDAT else {
                     throw ImageError(.corrupt, path: path, "PNG: invalid PLTE chunk at byte \(pos) (\(length) bytes)")
@@ -85,7 +89,7 @@ enum PNGStructure {
             case "IEND":
                 sawIEND = true
             case "tRNS": hasTRNS = true
-            case "gAMA", "cHRM", "sRGB", "iCCP": colorspace = true
+            case "eXIf": orientation = ExifOrientation.parse(UnsafeRawBufferPointer(rebasing: b[data..<(data + length)])) ?? 1
             default:
                 if (b[pos + 4] & 0x20) == 0 {
                     throw ImageError(.corrupt, path: path, "PNG: unknown critical chunk \(type) at byte \(pos)")
@@ -100,7 +104,7 @@ enum PNGStructure {
             throw ImageError(.corrupt, path: path, "PNG palette image has no PLTE chunk")
         }
         h.hasTRNS = hasTRNS
-        h.hasColorspaceChunks = colorspace
+        h.orientation = orientation
         return h
     }
 }
