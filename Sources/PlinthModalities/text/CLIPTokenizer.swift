@@ -1,10 +1,11 @@
 import Foundation
 
 /// OpenAI CLIP's tokenizer, reproducing open_clip 3.3.0 `SimpleTokenizer` / `open_clip.tokenize`
-/// token for token (checked against Tests/Fixtures/text/clip_tokenize.jsonl).
+/// token for token (checked against Tests/Fixtures/text/clip_tokenize.jsonl, and on mojibake
+/// against ftfy_fix_text.jsonl).
 ///
-/// Pipeline: `TextCleaner.clipClean` (ftfy subset, html.unescape twice, whitespace collapse,
-/// lowercase) → `CLIPPreTokenizer.split` → UTF-8 bytes of each pre-token → `ByteLevelBPE`.
+/// Pipeline: `TextCleaner.clipClean` (`ftfy.fix_text` with its mojibake repair, html.unescape
+/// twice, whitespace collapse, lowercase) → `CLIPPreTokenizer.split` → UTF-8 bytes of each pre-token → `ByteLevelBPE`.
 /// `tokenize` then frames the ids as `[<start_of_text>] + ids + [<end_of_text>]`, truncates to
 /// the context length forcing the last kept id to `<end_of_text>`, and pads with id 0.
 ///

@@ -7,20 +7,21 @@ import Foundation
 /// Of `ftfy.fix_text` (ftfy 6.3.1, default `TextFixerConfig`) this reproduces, per line segment
 /// and repeated until nothing changes, exactly as ftfy orders them:
 /// 1. `unescape_html` ("auto": skipped for a segment containing "<" and for every later one),
-/// 2. `fix_c1_controls` (U+0080..U+009F read as Windows-1252, undefined bytes kept),
-/// 3. `fix_latin_ligatures` (ﬁ→fi, Ĳ→IJ, Ǆ→DŽ, ...), 4. `fix_character_width` (fullwidth ASCII and
+/// 2. `fix_encoding`: mojibake repair ("sÃ³"→"só", "â€œ"→"“", CESU-8, lost U+00A0 bytes, C1
+///    controls, ...), see `MojibakeRepair`,
+/// 3. `fix_c1_controls` (U+0080..U+009F read as Windows-1252, undefined bytes kept),
+/// 4. `fix_latin_ligatures` (ﬁ→fi, Ĳ→IJ, Ǆ→DŽ, ...), 5. `fix_character_width` (fullwidth ASCII and
 ///    halfwidth katakana/hangul via NFKC of U+FF01..U+FFEF, U+3000→space),
-/// 5. `uncurl_quotes` (U+2018..U+201B, U+02BC→', U+201C..U+201F→"),
-/// 6. `fix_line_breaks` (CRLF, CR, U+2028, U+2029, U+0085→LF), 7. `remove_terminal_escapes`
-///    (ESC [ digits/; letter), 8. `remove_control_chars` (U+00..08, 0B, 0E..1F, 7F, U+206A..206F,
-///    U+FEFF, U+FFF9..FFFC), 9. NFC normalisation.
+/// 6. `uncurl_quotes` (U+2018..U+201B, U+02BC→', U+201C..U+201F→"),
+/// 7. `fix_line_breaks` (CRLF, CR, U+2028, U+2029, U+0085→LF), 8. `remove_terminal_escapes`
+///    (ESC [ digits/; letter), 9. `remove_control_chars` (U+00..08, 0B, 0E..1F, 7F, U+206A..206F,
+///    U+FEFF, U+FFF9..FFFC), 10. NFC normalisation.
 ///
-/// Not reproduced: ftfy's mojibake repair (`fix_encoding`: restoring text that was decoded with the
-/// wrong codec, e.g. "sÃ³"→"só"; it is a heuristic over badness scores) and `fix_surrogates` (Swift
-/// strings cannot hold lone surrogates). Text that ftfy would repair as mojibake tokenizes
-/// differently from open_clip; ordinary text never triggers it (gen_text.py checks its fixture).
-/// Segments longer than ftfy's `max_decode_length` (10^6 code points) are not split (irrelevant
-/// in practice: `CLIPTokenizer` rejects inputs above 2^16 code points by default).
+/// Not reproduced: `fix_surrogates` (between steps 7 and 8 in ftfy; Swift strings cannot hold lone
+/// surrogates, and `fix_encoding` never produces them). The heuristics that `fix_encoding` relies
+/// on use CPython 3.11's `\s` and `\w` (Unicode 14), the Python that produced the fixtures
+/// (Tests/Fixtures/text/ftfy_fix_text.jsonl, scripts/fixtures/gen_text.py).
+/// Segments are lines ("\n" included) cut at ftfy's `max_decode_length` (10^6 code points).
 public enum TextCleaner {
     /// open_clip's `_clean_lower(text)` (the SimpleTokenizer default), as code points.
     public static func clipClean(_ text: String) -> [Unicode.Scalar] {
@@ -30,7 +31,7 @@ public enum TextCleaner {
         return PythonUnicode.lower(s)
     }
 
-    /// The implemented subset of `ftfy.fix_text(text)` (see the type's documentation).
+    /// `ftfy.fix_text(text)` with the default configuration (see the type's documentation).
     public static func fixText(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(text.count)
@@ -39,7 +40,7 @@ public enum TextCleaner {
         while start < text.count {
             var end = start
             while end < text.count && text[end] != "\n" { end += 1 }
-            end = min(end + 1, text.count)
+            end = min(end + 1, text.count, start + maxDecodeLength)
             let segment = Array(text[start..<end])
             if segment.contains("<") { unescape = false }  // ftfy keeps the changed config
             out.append(contentsOf: fixSegment(segment, unescapeHTML: unescape))
@@ -48,13 +49,17 @@ public enum TextCleaner {
         return out
     }
 
+    /// `TextFixerConfig.max_decode_length`: the longest segment fixed at once.
+    static let maxDecodeLength = 1_000_000
+
     /// `ftfy.fix_and_explain` on one segment: apply the fixers until a fixed point.
     static func fixSegment(_ segment: [Unicode.Scalar], unescapeHTML: Bool) -> [Unicode.Scalar] {
         var text = segment
         while true {
             let original = text
             if unescapeHTML { text = HTMLUnescape.ftfyUnescape(text) }
-            text = text.flatMap { fixC1($0) }
+            text = MojibakeRepair.fixEncoding(text)
+            text = MojibakeRepair.fixC1Controls(text)
             text = text.flatMap { ligatures[$0.value] ?? [$0] }
             text = text.flatMap { widthMap[$0.value] ?? [$0] }
             text = text.map(uncurl)
@@ -70,16 +75,6 @@ public enum TextCleaner {
     static func nfc(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if text.allSatisfy({ $0.value < 0x300 }) { return text }  // nothing below U+0300 composes
         return UnicodeNormalization.nfc(text)
-    }
-
-    private static func fixC1(_ s: Unicode.Scalar) -> [Unicode.Scalar] {
-        guard (0x80...0x9F).contains(s.value) else { return [s] }
-        let cp1252: [UInt32] = [
-            0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039, 0x152,
-            0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x2DC, 0x2122,
-            0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
-        ]
-        return [Unicode.Scalar(cp1252[Int(s.value - 0x80)])!]
     }
 
     private static let ligatures: [UInt32: [Unicode.Scalar]] = [
