@@ -38,7 +38,7 @@ public struct DatasetSummary: Sendable, Equatable {
 /// The built-in datasets, each made from Debian packages into
 /// `<dataDirectory>/<name>/manifest.jsonl`.
 public enum Datasets {
-    public static let names = ["fashion-mnist", "tuxpaint", "asterisk"]
+    public static let names = ["fashion-mnist", "fashion-mnist-spoken", "tuxpaint", "asterisk"]
 
     /// `$PLINTH_DATA`, else `~/.cache/plinth/data`.
     public static var defaultDirectory: URL {
@@ -50,6 +50,7 @@ public enum Datasets {
     public static func converter(named name: String) throws -> any DatasetConverter {
         switch name {
         case "fashion-mnist": return FashionMNIST()
+        case "fashion-mnist-spoken": return FashionMNIST(speech: .init())
         case "tuxpaint": return TuxPaint()
         case "asterisk": return Asterisk()
         default:

@@ -7,7 +7,8 @@ import Foundation
 /// when already there and valid). Records: the 60,000 training images, of
 /// which a seeded `validationCount` are `val` and the rest `train`, then the
 /// 10,000 t10k images as `test`. `image` is `PATH#N`, `label` the class
-/// index, `label_name` and `text` the lower-case class name.
+/// index, `label_name` and `text` the lower-case class name. With `speech`,
+/// each record also has its class name spoken (see ``SpokenLabels``).
 public struct FashionMNIST: DatasetConverter {
     /// The dataset's official class names, by label.
     public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -19,10 +20,48 @@ public struct FashionMNIST: DatasetConverter {
 
     public var sourceDirectory: URL
     public var validationCount: Int
+    public var speech: SpokenLabels?
 
-    public init(sourceDirectory: URL = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"), validationCount: Int = 5000) {
+    public init(sourceDirectory: URL = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"), validationCount: Int = 5000,
+                speech: SpokenLabels? = nil) {
         self.sourceDirectory = sourceDirectory
         self.validationCount = validationCount
+        self.speech = speech
+    }
+
+    /// Class names spoken by espeak-ng, for conditioning on sound: train and val
+    /// records get one of `trainVoices`, test records one of `testVoices` (by
+    /// record index), so test speech comes from voices never heard in training.
+    /// Files: `<directory>/speech/<voice>/<label name>.wav`, made once and kept.
+    public struct SpokenLabels: Sendable {
+        public var trainVoices: [String]
+        public var testVoices: [String]
+        public var synthesizer: SpeechSynthesizer
+
+        public init(trainVoices: [String] = ["en-us+m1", "en-us+f1", "en-us+m2", "en-us+f2", "en-us+m3", "en-us+f3"],
+                    testVoices: [String] = ["en-us+m4", "en-us+f4"], synthesizer: SpeechSynthesizer = SpeechSynthesizer()) {
+            self.trainVoices = trainVoices
+            self.testVoices = testVoices
+            self.synthesizer = synthesizer
+        }
+
+        /// The WAV of `label` in `voice` ("ankle boot" -> `ankle-boot.wav`).
+        func file(_ voice: String, _ label: Int, in directory: URL) -> URL {
+            let name = FashionMNIST.labelNames[label].replacingOccurrences(of: " ", with: "-")
+            return directory.appendingPathComponent("speech").appendingPathComponent(voice).appendingPathComponent(name + ".wav")
+        }
+
+        /// Synthesizes every missing file.
+        func make(in directory: URL, progress: ProgressHandler?) throws {
+            for voice in trainVoices + testVoices {
+                var speaker = synthesizer
+                speaker.voice = voice
+                let jobs = FashionMNIST.labelNames.indices
+                    .map { (text: FashionMNIST.labelNames[$0], url: file(voice, $0, in: directory)) }
+                    .filter { !FileManager.default.fileExists(atPath: $0.url.path) }
+                try speaker.synthesize(jobs, progress: progress)
+            }
+        }
     }
 
     public func convert(into directory: URL, seed: UInt64, progress: ProgressHandler?) throws -> Conversion {
@@ -33,10 +72,16 @@ public struct FashionMNIST: DatasetConverter {
                             "validationCount \(validationCount) is outside 0...\(train.labels.count)")
         }
         let splits = Seeds.splits(count: train.labels.count, val: validationCount, test: 0, seed: seed)
+        try speech?.make(in: directory, progress: progress)
         func record(_ part: String, _ images: String, _ i: Int, _ label: Int, _ split: Split) -> ManifestRecord {
             let name = Self.labelNames[label]
-            return ManifestRecord(id: "fashion-mnist/\(part)/\(i)", image: "\(images)#\(i)", text: name, label: label,
-                                  labelName: name, split: split)
+            var spoken: String?
+            if let speech {
+                let voices = split == .test ? speech.testVoices : speech.trainVoices
+                spoken = speech.file(voices[i % voices.count], label, in: directory).path
+            }
+            return ManifestRecord(id: "fashion-mnist/\(part)/\(i)", image: "\(images)#\(i)", speech: spoken, text: name,
+                                  label: label, labelName: name, split: split)
         }
         var records = train.labels.enumerated().map { record("train", train.images, $0, $1, splits[$0]) }
         records += test.labels.enumerated().map { record("t10k", test.images, $0, $1, .test) }

@@ -25,8 +25,9 @@ extension Denoiser {
 
 /// The diffusion objective of one optimizer step: for each conditioning field,
 /// the denoising loss on the batch rows that have it (its condition the model's
-/// embedding of that field), averaged over the fields; one unconditional loss
-/// on the whole batch when no field is named. Backpropagated once per
+/// embedding of that field), averaged over the fields; with `mix_conditions`,
+/// one loss on the rows each conditioned by its field i mod F; one unconditional
+/// loss on the whole batch when no field is named. Backpropagated once per
 /// micro-batch, scaled so the gradients sum to the whole batch's. Noise,
 /// timesteps and condition dropout come from the run's generator, so a resumed
 /// run draws what the uninterrupted one would have.
@@ -52,12 +53,24 @@ struct DiffusionStep {
                               conditionDropout: section.conditionDropout, generator: generator)
             }
             var losses: [Tensor] = []
-            for field in section.conditions {
+            var mixed: [(x0: Tensor, condition: Tensor)] = []
+            let fields = section.conditions.count
+            for (f, field) in section.conditions.enumerated() {
                 let embedding = frozenModel ? withNoGrad { model.embed(field, of: batch) } : model.embed(field, of: batch)
                 guard let embedding else { continue }                                        // [n, E]
-                let rows = batch.rows[field] ?? Array(0..<batch.count)
-                losses.append(loss(rows.count == batch.count ? x0 : x0.indexSelect(dim: 0, indices: rows),
-                                   Denoiser.condition(embeddings: embedding)))
+                let rows = batch.rows[field] ?? Array(0..<batch.count)                       // batch row of each embedding row
+                if section.mixConditions {
+                    let mine = rows.indices.filter { rows[$0] % fields == f }
+                    guard !mine.isEmpty else { continue }
+                    mixed.append((x0.indexSelect(dim: 0, indices: mine.map { rows[$0] }),
+                                  Denoiser.condition(embeddings: embedding.indexSelect(dim: 0, indices: mine))))
+                } else {
+                    losses.append(loss(rows.count == batch.count ? x0 : x0.indexSelect(dim: 0, indices: rows),
+                                       Denoiser.condition(embeddings: embedding)))
+                }
+            }
+            if !mixed.isEmpty {
+                losses.append(loss(Tensor.concat(mixed.map(\.x0)), Tensor.concat(mixed.map(\.condition))))
             }
             if section.conditions.isEmpty { losses.append(loss(x0, nil)) }
             guard let first = losses.first else { continue }

@@ -13,6 +13,8 @@ extension EvalReport {
     /// real images of the evaluation split.
     public struct Generation: Codable, Sendable {
         public struct AtGuidance: Codable, Sendable {
+            /// The field the samples were conditioned on (text: the prompts).
+            public var condition: Field
             public var guidance: Float
             /// Fraction of samples the classifier puts in the prompted class, overall and per class.
             public var classMatch: Double
@@ -20,7 +22,7 @@ extension EvalReport {
             public var frechetDistance: Double
 
             enum CodingKeys: String, CodingKey {
-                case guidance, classMatch = "class_match", classMatchPerClass = "class_match_per_class"
+                case condition, guidance, classMatch = "class_match", classMatchPerClass = "class_match_per_class"
                 case frechetDistance = "frechet_distance"
             }
         }
@@ -75,15 +77,16 @@ extension Evaluator {
         let halves = [realFeatures.narrow(0, 0, half), realFeatures.narrow(0, half, real.count - half)]
             .map { FeatureStatistics(features: $0.contiguous().toArray(), dimension: $0.shape[1]) }
 
-        let conditions = try generator.conditions(prompts: classes.map { g.template.replacingOccurrences(of: "{}", with: $0) })
         let count = classes.count * g.perClass
         let started = Date()
         var results: [EvalReport.Generation.AtGuidance] = []
         let perRun = generator.evaluations(count: count, options: SamplingOptions(steps: g.steps))
-        for (i, w) in g.guidance.enumerated() {
+        let runs = g.conditions.count * g.guidance.count
+        for (i, (field, w)) in g.conditions.flatMap({ f in g.guidance.map { (f, $0) } }).enumerated() {
+            let conditions = try classConditions(field, classes: classes, records: records, section: g, generator: generator)
             let options = SamplingOptions(sampler: g.sampler, steps: g.steps, guidance: w, seed: g.seed)
             let images = try generator.generate(conditions: conditions, count: count, options: options) {
-                progress?(i * perRun + $0, perRun * g.guidance.count)
+                progress?(i * perRun + $0, perRun * runs)
             }                                                                                        // [M, C, S, S]
             let features = try withNoGrad {
                 try classifierModel.model.encode(images: ImageGenerator.modelInput(images, preset: preset)).l2Normalized()
@@ -91,7 +94,7 @@ extension Evaluator {
             let predicted = classifier.predict(features)
             var hits = [Int](repeating: 0, count: classes.count)
             for (row, p) in predicted.enumerated() where p == row % classes.count { hits[p] += 1 }
-            results.append(.init(guidance: w, classMatch: Double(hits.reduce(0, +)) / Double(count),
+            results.append(.init(condition: field, guidance: w, classMatch: Double(hits.reduce(0, +)) / Double(count),
                                  classMatchPerClass: hits.map { Double($0) / Double(g.perClass) },
                                  frechetDistance: frechetDistance(
                                     FeatureStatistics(features: features.toArray(), dimension: features.shape[1]), realStats)))
@@ -102,6 +105,27 @@ extension Evaluator {
             classifierAccuracy: ZeroShotClassifier.accuracy(predictionsLogits: realLogits, labels: real.map { $0.label! }),
             realCount: real.count, realHalvesFrechetDistance: frechetDistance(halves[0], halves[1]),
             sampling: "\(g.sampler.rawValue), \(g.steps) steps", perClass: g.perClass, results: results,
-            secondsPerImage: seconds / Double(count * g.guidance.count))
+            secondsPerImage: seconds / Double(count * runs))
+    }
+
+    /// Conditions [V K, E] whose row i is of class i mod K: the prompts for text
+    /// (V = 1); for another field, the V distinct files of that field that every
+    /// class has in the split, file v of class k at row v K + k.
+    static func classConditions(_ field: Field, classes: [String], records: [ManifestRecord],
+                                section g: GenerationEvalSection, generator: ImageGenerator) throws -> Tensor {
+        if field == .text {
+            return try generator.conditions(prompts: classes.map { g.template.replacingOccurrences(of: "{}", with: $0) })
+        }
+        var files = [[ManifestRecord]](repeating: [], count: classes.count)
+        var seen = Set<String>()
+        for r in records {
+            guard let path = r.value(field), seen.insert(path).inserted else { continue }
+            files[r.label!].append(r)
+        }
+        let v = files.map(\.count).min() ?? 0
+        guard v > 0 else {
+            throw GenerationError("eval.generation.conditions: some classes have no \(field.rawValue) in the split")
+        }
+        return try generator.conditions(records: (0..<v).flatMap { i in files.map { $0[i] } }, field: field)
     }
 }

@@ -53,8 +53,10 @@ public struct ImageGenerator {
     }
 
     /// Samples `count` images [N, C, S, S] in [-1, 1], row i conditioned on row
-    /// i % K of `conditions` [K, E] (nil: unconditional). The starting noise of
-    /// each batch comes from one generator seeded with `options.seed`.
+    /// i % K of `conditions` [K, E] (nil: unconditional). When the model's image
+    /// preset pads (its crop `size` exceeds `resize`, as `padded` makes 32 of 28),
+    /// the padding is cut off: S is the preset's `resize`, the images' own size.
+    /// The starting noise of each batch comes from one generator seeded with `options.seed`.
     /// `progress` is called after each denoiser evaluation with the number done so far.
     public func generate(conditions: Tensor?, count: Int, options: SamplingOptions,
                          progress: ((Int) -> Void)? = nil) throws -> Tensor {
@@ -82,7 +84,12 @@ public struct ImageGenerator {
                 }
             })
         }
-        return parts.count == 1 ? parts[0] : Tensor.concat(parts)
+        let images = parts.count == 1 ? parts[0] : Tensor.concat(parts)                     // [N, C, S, S]
+        guard let preset = embedder.inputs.imagePreset, preset.size > preset.resize, preset.size == config.imageSize else {
+            return images
+        }
+        let border = (preset.size - preset.resize) / 2  // ImageTransform.centerCrop's offset when padding
+        return images.narrow(2, border, preset.resize).narrow(3, border, preset.resize).contiguous()
     }
 
     /// Denoiser evaluations `generate` makes for `count` images.

@@ -37,6 +37,23 @@ final class FashionMNISTTests: XCTestCase {
         XCTAssertNotEqual(Set(other.filter { $0.split == .val }.map(\.id)), val)
     }
 
+    /// Spoken class names: training records hear the training voices, test records only the others.
+    func testSpokenLabelsKeepTestVoicesOutOfTraining() throws {
+        let spoken = FashionMNIST.SpokenLabels()
+        let records = try FashionMNIST(speech: spoken).convert(into: Self.directory, seed: 0, progress: nil).records
+        func voice(_ r: ManifestRecord) -> String { URL(fileURLWithPath: r.speech!).deletingLastPathComponent().lastPathComponent }
+        XCTAssertEqual(Set(records.filter { $0.split != .test }.map(voice)), Set(spoken.trainVoices))
+        XCTAssertEqual(Set(records.filter { $0.split == .test }.map(voice)), Set(spoken.testVoices))
+        let boot = try XCTUnwrap(records.first { $0.label == 9 })
+        XCTAssertEqual(URL(fileURLWithPath: boot.speech!).lastPathComponent, "ankle-boot.wav")
+        let paths = Set(records.map { $0.speech! })
+        XCTAssertEqual(paths.count, 10 * (spoken.trainVoices.count + spoken.testVoices.count))
+        for path in paths {
+            let wave = try AudioDecoder.decode(path: path)
+            XCTAssertGreaterThan(wave.duration, 0.2, path)
+        }
+    }
+
     func testFirstTestImageEqualsTheIDXBytes() throws {
         let records = try FashionMNIST().convert(into: Self.directory, seed: 0, progress: nil).records
         let first = try XCTUnwrap(records.first { $0.split == .test })

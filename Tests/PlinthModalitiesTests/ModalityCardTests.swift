@@ -33,7 +33,7 @@ final class ModalityCardTests: XCTestCase {
     func testUnknownPresetAndFieldListTheValidOnes() throws {
         XCTAssertThrowsError(try ModalityCards.load(ImagePreset.self, preset: "vit-huge")) {
             let text = String(describing: $0)
-            XCTAssertTrue(text.contains("image.yaml") && text.contains("valid presets: clip, imagebind, sim, sim96, small"), text)
+            XCTAssertTrue(text.contains("image.yaml") && text.contains("valid presets: clip, imagebind, padded, sim, sim96, small"), text)
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-cards-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -7,7 +7,8 @@ import XCTest
 
 /// The joint contrastive + diffusion recipe, shrunk to a few steps on real
 /// data: exact resume (the denoiser, its average and the run's draws), the
-/// model file's denoiser, sampling from it and the generation evaluation.
+/// model file's denoiser, sampling from it (28x28: the padding cut off) and the
+/// generation evaluation, conditioned on text and on speech.
 final class DiffusionRunTests: ShippedRecipeRun {
     func testJointRecipeTrainsResumesGeneratesAndEvaluates() throws {
         var (recipe, text) = try self.recipe("fashion-mnist-diffusion", steps: 4, records: 64, evalRecords: 40)
@@ -33,22 +34,23 @@ final class DiffusionRunTests: ShippedRecipeRun {
         XCTAssertEqual(conditions.shape, [2, 128])
         let options = SamplingOptions(sampler: .ddim, steps: 3, guidance: 3, seed: 5)
         let images = try generator.generate(conditions: conditions, count: 3, options: options)
-        XCTAssertEqual(images.shape, [3, 1, 32, 32])
+        XCTAssertEqual(images.shape, [3, 1, 28, 28])
         XCTAssertTrue(images.toArray().allSatisfy { $0.isFinite && abs($0) <= 1 }, "DDIM clips x0 to [-1, 1]")
         XCTAssertEqual(try generator.generate(conditions: conditions, count: 3, options: options).toArray(), images.toArray(),
                        "DDIM at eta 0 is deterministic for a seed")
         let ddpm = try generator.generate(conditions: nil, count: 2,
                                           options: SamplingOptions(sampler: .ddpm, steps: 2, guidance: 0, seed: 5))
-        XCTAssertEqual(ddpm.shape, [2, 1, 32, 32])
+        XCTAssertEqual(ddpm.shape, [2, 1, 28, 28])
         XCTAssertThrowsError(try generator.generate(conditions: nil, count: 1, options: SamplingOptions(steps: 1001)))
-        XCTAssertEqual(ImageGenerator.displayable(images).shape, [3, 3, 32, 32])
+        XCTAssertEqual(ImageGenerator.displayable(images).shape, [3, 3, 28, 28])
 
         var section = try XCTUnwrap(recipe.eval.generation)
         (section.classifier, section.perClass, section.steps) = (resumed.model!.path, 2, 2)
         let report = try Evaluator.evaluateGeneration(recipe, section: section, generator: generator,
                                                       dataDirectory: Datasets.defaultDirectory, split: .test, limit: 40)
         XCTAssertEqual(report.classes.count, 10)
-        XCTAssertEqual(report.results.map(\.guidance), [0, 3])
+        XCTAssertEqual(report.results.map(\.guidance), [0, 3, 0, 3])
+        XCTAssertEqual(report.results.map(\.condition), [.text, .text, .speech, .speech])
         for r in report.results {
             XCTAssertTrue((0...1).contains(r.classMatch))
             XCTAssertEqual(r.classMatchPerClass.count, 10)

@@ -64,6 +64,6 @@ final class PersonalizationRunTests: ShippedRecipeRun {
         let generator = try ImageGenerator(modelFile: model).installing(learned)
         let images = try generator.generate(conditions: generator.conditions(prompts: ["a photo of a <my-shoe>"]), count: 1,
                                             options: SamplingOptions(steps: 2))
-        XCTAssertEqual(images.shape, [1, 1, 32, 32])
+        XCTAssertEqual(images.shape, [1, 1, 28, 28])
     }
 }

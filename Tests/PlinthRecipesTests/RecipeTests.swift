@@ -46,8 +46,9 @@ final class RecipeTests: XCTestCase {
             do { _ = try Recipe.parse(yaml, file: "r.yaml"); return "" } catch { return "\(error)" }
         }
         XCTAssertEqual(error(text), "")
-        XCTAssertTrue(error(text.replacingOccurrences(of: "conditions: [text]", with: "conditions: [audio]"))
-            .contains("field 'diffusion.conditions.0' field 'audio' needs a audio tower"))
+        let noAudioTower = text.replacingOccurrences(of: "  audio: {mel_bins: 64, frames: 100, patch_size: 16, patch_stride: 10, width: 128, layers: 1, heads: 4}\n", with: "")
+            .replacingOccurrences(of: "    - {a: speech, b: text}\n", with: "")
+        XCTAssertTrue(error(noAudioTower).contains("field 'diffusion.conditions.1' field 'speech' needs a audio tower"), error(noAudioTower))
         XCTAssertTrue(error(text.replacingOccurrences(of: "patch_size: 4, width: 128, layers: 6", with: "patch_size: 5, width: 128, layers: 6"))
             .contains("field 'diffusion.denoiser.patch_size' 5 must divide image_size 32"))
         XCTAssertTrue(error(text.replacingOccurrences(of: "image_size: 32, channels: 1", with: "image_size: 64, channels: 1"))
