@@ -11,7 +11,7 @@ struct Tokenizer: ParsableCommand {
             `bpe` tokenizer of modalities/text.yaml loads (the `small` preset's is made this way).
             """)
 
-    @Option(name: .customLong("dataset"), help: "A dataset: fashion-mnist, tuxpaint or asterisk (repeatable).")
+    @Option(name: .customLong("dataset"), help: "A dataset: fashion-mnist, fashion-mnist-spoken, tuxpaint or asterisk (repeatable).")
     var datasets: [String] = []
     @Option(name: .customLong("recipe"), help: "A recipe whose templates join the corpus (repeatable).")
     var recipes: [String] = []
