@@ -92,7 +92,7 @@ enum EvalOutput {
         Swift.print("  Frechet distance between two halves of the real images: \(String(format: "%.4f", g.realHalvesFrechetDistance))")
         for r in g.results {
             let perClass = zip(g.classes, r.classMatchPerClass).map { "\($0) \(Int(($1 * 100).rounded()))%" }.joined(separator: ", ")
-            Swift.print("  guidance \(r.guidance): class match \(pct(r.classMatch)), Frechet distance \(String(format: "%.4f", r.frechetDistance)) (\(perClass))")
+            Swift.print("  \(r.condition.rawValue), guidance \(r.guidance): class match \(pct(r.classMatch)), Frechet distance \(String(format: "%.4f", r.frechetDistance)) (\(perClass))")
         }
     }
 
