@@ -9,12 +9,18 @@ import PlinthObjectives
 extension MultimodalModel {
     /// The joint-space embeddings (not normalized) of one field of a batch:
     /// [B, E], or [n, E] for the rows an optional field covers; nil if none does.
-    public func embed(_ field: Field, of batch: Batch) -> Tensor? {
+    /// `rows` (indices into those B or n rows) embeds only them: [rows.count, E].
+    public func embed(_ field: Field, of batch: Batch, rows: [Int]? = nil) -> Tensor? {
+        func pick(_ t: Tensor) -> Tensor { rows.map { t.indexSelect(dim: 0, indices: $0) } ?? t }
         switch field {
-        case .image: return batch.image.map { encode(images: $0) }
-        case .audio: return batch.audio.map { encode(audio: $0) }
-        case .speech: return batch.speech.map { encode(audio: $0) }
-        case .text: return batch.text.map { encode(text: $0.ids, batch: $0.batch) }
+        case .image: return batch.image.map { encode(images: pick($0)) }
+        case .audio: return batch.audio.map { encode(audio: pick($0)) }
+        case .speech: return batch.speech.map { encode(audio: pick($0)) }
+        case .text:
+            return batch.text.map { t in
+                guard let rows else { return encode(text: t.ids, batch: t.batch) }
+                return encode(text: rows.flatMap { t.ids[($0 * t.length)..<(($0 + 1) * t.length)] }, batch: rows.count)
+            }
         }
     }
 }

@@ -56,14 +56,14 @@ struct DiffusionStep {
             var mixed: [(x0: Tensor, condition: Tensor)] = []
             let fields = section.conditions.count
             for (f, field) in section.conditions.enumerated() {
-                let embedding = frozenModel ? withNoGrad { model.embed(field, of: batch) } : model.embed(field, of: batch)
-                guard let embedding else { continue }                                        // [n, E]
-                let rows = batch.rows[field] ?? Array(0..<batch.count)                       // batch row of each embedding row
-                if section.mixConditions {
-                    let mine = rows.indices.filter { rows[$0] % fields == f }
-                    guard !mine.isEmpty else { continue }
-                    mixed.append((x0.indexSelect(dim: 0, indices: mine.map { rows[$0] }),
-                                  Denoiser.condition(embeddings: embedding.indexSelect(dim: 0, indices: mine))))
+                let rows = batch.rows[field] ?? Array(0..<batch.count)                       // batch row of each of the field's rows
+                let mine = section.mixConditions ? rows.indices.filter { rows[$0] % fields == f } : nil
+                if mine?.isEmpty == true { continue }
+                let embedding = frozenModel ? withNoGrad { model.embed(field, of: batch, rows: mine) }
+                                            : model.embed(field, of: batch, rows: mine)
+                guard let embedding else { continue }                                        // [n, E], or [mine, E]
+                if let mine {
+                    mixed.append((x0.indexSelect(dim: 0, indices: mine.map { rows[$0] }), Denoiser.condition(embeddings: embedding)))
                 } else {
                     losses.append(loss(rows.count == batch.count ? x0 : x0.indexSelect(dim: 0, indices: rows),
                                        Denoiser.condition(embeddings: embedding)))
