@@ -22,6 +22,8 @@ public final class BLAS: @unchecked Sendable {
     public let path: String
     /// OpenBLAS's kernel family ("SkylakeX"), when the library reports it.
     public let coreName: String?
+    /// `OPENBLAS_CORETYPE` as the environment set it before Plinth could, if it did.
+    public let coreTypeFromEnvironment: String?
 
     typealias Sgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, Int32, Int32, Int32, Float,
                                       UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
@@ -41,6 +43,7 @@ public final class BLAS: @unchecked Sendable {
         // taking a core from Plinth's own parallel kernels in between; 2^4 makes
         // them sleep at once (measured: a fifth of a block's CPU time was spinning).
         setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
+        coreTypeFromEnvironment = env["OPENBLAS_CORETYPE"]
         if env["OPENBLAS_CORETYPE"] == nil {
             switch String(cString: pk_isa()) {
             case "avx512": setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)

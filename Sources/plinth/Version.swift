@@ -8,6 +8,8 @@ struct Version: ParsableCommand {
     func run() {
         print("plinth \(PlinthInfo.version)")
         print("kernels: \(String(cString: pk_isa())), threads: \(Threads.count)")
-        print("BLAS: \(BLAS.shared.path)\(BLAS.shared.coreName.map { " (core \($0))" } ?? "")")
+        let blas = BLAS.shared
+        let chosen = blas.coreTypeFromEnvironment.map { ", OPENBLAS_CORETYPE=\($0) from the environment" } ?? ""
+        print("BLAS: \(blas.path)\(blas.coreName.map { " (core \($0)\(chosen))" } ?? "")")
     }
 }
