@@ -49,6 +49,20 @@ final class ContrastiveStepTests: XCTestCase {
         }
     }
 
+    /// Embedding some rows gives those rows of the whole batch's embedding (the conditions of `mix_conditions`).
+    func testEmbeddingChosenRowsEqualsThoseRowsOfTheWholeBatch() throws {
+        let m = try model()
+        let b = batch(RandomGenerator(seed: 3))
+        let rows = [6, 1, 4]
+        for field in [Field.image, .text] {
+            let whole = try XCTUnwrap(m.embed(field, of: b)).indexSelect(dim: 0, indices: rows)
+            let chosen = try XCTUnwrap(m.embed(field, of: b, rows: rows))
+            XCTAssertEqual(chosen.shape, [3, 8])
+            for (x, y) in zip(chosen.toArray(), whole.toArray()) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(field)") }
+        }
+        XCTAssertNil(m.embed(.audio, of: b, rows: rows))
+    }
+
     /// A pair with an optional field counts only the rows that have it.
     func testOptionalFieldUsesItsRows() throws {
         let step = ContrastiveStep(pairs: [.init(a: .image, b: .text)])
