@@ -81,23 +81,34 @@ extension Evaluator {
         let started = Date()
         var results: [EvalReport.Generation.AtGuidance] = []
         let perRun = generator.evaluations(count: count, options: SamplingOptions(steps: g.steps))
-        let runs = g.conditions.count * g.guidance.count
-        for (i, (field, w)) in g.conditions.flatMap({ f in g.guidance.map { (f, $0) } }).enumerated() {
+        // Guidance 0 ignores the condition, so its samples are the same for every field: sampled once.
+        let unconditional = g.guidance.contains(0) ? 1 : 0
+        let runs = g.conditions.count * (g.guidance.count - unconditional) + unconditional
+        var done = 0
+        for field in g.conditions {
             let conditions = try classConditions(field, classes: classes, records: records, section: g, generator: generator)
-            let options = SamplingOptions(sampler: g.sampler, steps: g.steps, guidance: w, seed: g.seed)
-            let images = try generator.generate(conditions: conditions, count: count, options: options) {
-                progress?(i * perRun + $0, perRun * runs)
-            }                                                                                        // [M, C, S, S]
-            let features = try withNoGrad {
-                try classifierModel.model.encode(images: ImageGenerator.modelInput(images, preset: preset)).l2Normalized()
-            }                                                                                        // [M, E]
-            let predicted = classifier.predict(features)
-            var hits = [Int](repeating: 0, count: classes.count)
-            for (row, p) in predicted.enumerated() where p == row % classes.count { hits[p] += 1 }
-            results.append(.init(condition: field, guidance: w, classMatch: Double(hits.reduce(0, +)) / Double(count),
-                                 classMatchPerClass: hits.map { Double($0) / Double(g.perClass) },
-                                 frechetDistance: frechetDistance(
-                                    FeatureStatistics(features: features.toArray(), dimension: features.shape[1]), realStats)))
+            for w in g.guidance {
+                if w == 0, var same = results.first(where: { $0.guidance == 0 }) {
+                    same.condition = field
+                    results.append(same)
+                    continue
+                }
+                let options = SamplingOptions(sampler: g.sampler, steps: g.steps, guidance: w, seed: g.seed)
+                let images = try generator.generate(conditions: conditions, count: count, options: options) {
+                    progress?(done * perRun + $0, perRun * runs)
+                }                                                                                    // [M, C, S, S]
+                done += 1
+                let features = try withNoGrad {
+                    try classifierModel.model.encode(images: ImageGenerator.modelInput(images, preset: preset)).l2Normalized()
+                }                                                                                    // [M, E]
+                let predicted = classifier.predict(features)
+                var hits = [Int](repeating: 0, count: classes.count)
+                for (row, p) in predicted.enumerated() where p == row % classes.count { hits[p] += 1 }
+                results.append(.init(condition: field, guidance: w, classMatch: Double(hits.reduce(0, +)) / Double(count),
+                                     classMatchPerClass: hits.map { Double($0) / Double(g.perClass) },
+                                     frechetDistance: frechetDistance(
+                                        FeatureStatistics(features: features.toArray(), dimension: features.shape[1]), realStats)))
+            }
         }
         let seconds = Date().timeIntervalSince(started)
         return EvalReport.Generation(
